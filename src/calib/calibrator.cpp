@@ -1,0 +1,41 @@
+// Prepare and calibrate: observers on every quantized activation, fed by running the FP32
+// model with a value hook.
+#include <set>
+
+#include "octet/error.h"
+#include "octet/quantize.h"
+
+namespace octet {
+
+Calibrator::Calibrator(Graph fp32, QuantizeConfig cfg) : fp32_(std::move(fp32)), cfg_(std::move(cfg)) {
+  cfg_.activation.validate("activation spec");
+  cfg_.weight.validate("weight spec");
+  if (cfg_.activation.per_channel) fail("activations are quantized per tensor only");
+  layers_ = find_quant_layers(fp32_);
+  if (layers_.empty())
+    fail("graph '{}' has no quantizable layer (a Gemm with constant 2-D weights)", fp32_.name);
+  for (const QuantLayer& layer : layers_)
+    for (const std::string& value : {layer.input, layer.output})
+      if (!observers_.count(value)) observers_[value] = make_observer(cfg_.method, value, -1);
+  session_ = std::make_unique<Session>(fp32_);
+}
+
+Calibrator::~Calibrator() = default;
+
+void Calibrator::observe(const Tensor& batch) {
+  if (batch.empty() || batch.rank() == 0 || batch.dim(0) == 0)
+    fail("calibration batch is empty");
+  // Graph inputs are not produced by a node, so the hook never sees them: observe them here.
+  for (const ValueInfo& in : fp32_.inputs) {
+    auto it = observers_.find(in.name);
+    if (it != observers_.end()) it->second->observe(batch);
+  }
+  const ValueHook hook = [this](const std::string& name, const Tensor& value) {
+    auto it = observers_.find(name);
+    if (it != observers_.end()) it->second->observe(value);
+  };
+  session_->run({{fp32_.inputs.at(0).name, batch}}, {}, &hook);
+  n_samples_ += batch.dim(0);
+}
+
+}  // namespace octet

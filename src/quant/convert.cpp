@@ -1,0 +1,145 @@
+// Convert: from observed ranges to a QDQ graph.
+//
+// Every quantized activation v (a layer's input or output) gets QuantizeLinear -> v_q (uint8)
+// -> DequantizeLinear -> v_dq right after its producer, and the float consumers of v read v_dq
+// instead: the graph then computes exactly what the integer model computes, in the form ONNX
+// Runtime and TensorRT consume. A graph output keeps its name on the DequantizeLinear (the
+// producer's value is renamed v_f). Weights become int8 initializers and biases int32
+// initializers at scale s_in * s_w (eq. 15), each behind a DequantizeLinear.
+#include <set>
+
+#include "octet/error.h"
+#include "octet/quantize.h"
+#include "octet/quantize_tensor.h"
+
+namespace octet {
+
+namespace {
+
+// The scale (and zero point, unless it is 0 for an int8 tensor, ONNX's default) initializers.
+void add_qparams(Graph& g, const std::string& base, const QParams& qp, bool keep_zero_point) {
+  const Shape shape = qp.per_channel() ? Shape{static_cast<int64_t>(qp.n_channels())} : Shape{};
+  g.initializers[base + "_s"] = Tensor::from<float>(shape, qp.scale);
+  if (!keep_zero_point) return;
+  Tensor zp(qp.dtype, shape);
+  for (size_t c = 0; c < qp.n_channels(); ++c) {
+    if (qp.dtype == DType::kU8)
+      zp.data<uint8_t>()[c] = static_cast<uint8_t>(qp.zero_point[c]);
+    else
+      zp.data<int8_t>()[c] = static_cast<int8_t>(qp.zero_point[c]);
+  }
+  g.initializers[base + "_z"] = std::move(zp);
+}
+
+Node qdq_node(const std::string& op, const std::string& base, const std::string& in,
+              const std::string& out, bool with_zero_point, int axis) {
+  Node n;
+  n.op_type = op;
+  n.name = (op == "QuantizeLinear" ? "Q_" : "DQ_") + base;
+  n.inputs = {in, base + "_s"};
+  if (with_zero_point) n.inputs.push_back(base + "_z");
+  n.outputs = {out};
+  if (axis >= 0) n.attrs["axis"] = int64_t{axis};
+  return n;
+}
+
+bool is_graph_output(const Graph& g, const std::string& v) {
+  for (const auto& out : g.outputs)
+    if (out.name == v) return true;
+  return false;
+}
+
+}  // namespace
+
+QuantizedModel Calibrator::convert() const {
+  if (n_samples_ == 0) fail("convert: no calibration samples were observed");
+  QuantizedModel result;
+  std::map<std::string, QParams> act_qparams;
+  for (const auto& [name, obs] : observers_) {
+    std::vector<int64_t> eps;
+    act_qparams[name] = obs->qparams(cfg_.activation, &eps);
+    if (!eps.empty())
+      result.warnings.push_back("tensor '" + name +
+                                "' is constant over the calibration set: its scale fell back to "
+                                "float32 epsilon");
+  }
+
+  Graph g = fp32_;
+  g.metadata["octet.quantization"] = cfg_.describe();
+  std::map<std::string, std::string> rename;  // float consumer input -> dequantized value
+  std::map<std::string, const QuantLayer*> layer_of_node;
+  for (const QuantLayer& layer : layers_) layer_of_node[layer.node] = &layer;
+
+  // Q/DQ pair for activation v; returns the nodes and records how consumers must read it.
+  auto activation_qdq = [&](const std::string& v, std::vector<Node>& out) {
+    add_qparams(g, v, act_qparams.at(v), true);
+    const bool output = is_graph_output(g, v);
+    const std::string float_value = output ? v + "_f" : v;
+    out.push_back(qdq_node("QuantizeLinear", v, float_value, v + "_q", true, -1));
+    out.push_back(qdq_node("DequantizeLinear", v, v + "_q", output ? v : v + "_dq", true, -1));
+    if (!output) rename[v] = v + "_dq";
+    return float_value;
+  };
+
+  std::vector<Node> nodes;
+  for (const ValueInfo& in : g.inputs)
+    if (act_qparams.count(in.name)) activation_qdq(in.name, nodes);
+  for (Node node : fp32_.nodes) {
+    for (auto& in : node.inputs)
+      if (rename.count(in)) in = rename.at(in);
+    auto layer_it = layer_of_node.find(node.name);
+    if (layer_it != layer_of_node.end()) {
+      const QuantLayer& layer = *layer_it->second;
+      LayerQuantInfo info;
+      info.layer = layer;
+      info.input = act_qparams.at(layer.input);
+      info.output = act_qparams.at(layer.output);
+      info.input_range = observers_.at(layer.input)->range();
+      info.output_range = observers_.at(layer.output)->range();
+      // Weights: MinMax over the constant tensor, per output channel or per tensor.
+      const Tensor& w = *fp32_.initializer(layer.weight);
+      QuantSpec wspec = cfg_.weight;
+      if (wspec.per_channel) wspec.axis = layer.weight_channel_axis;
+      MinMaxObserver wobs(layer.weight, wspec.per_channel ? wspec.axis : -1);
+      wobs.observe(w);
+      info.weight = wobs.qparams(wspec, &info.eps_channels);
+      if (!info.eps_channels.empty())
+        result.warnings.push_back(fmt::format("weight '{}': {} channel(s) are all zero", layer.weight,
+                                              info.eps_channels.size()));
+      g.initializers.erase(layer.weight);
+      g.initializers[layer.weight + "_q"] = quantize_weights(w, info.weight, layer.weight);
+      add_qparams(g, layer.weight, info.weight, false);
+      nodes.push_back(qdq_node("DequantizeLinear", layer.weight, layer.weight + "_q",
+                               layer.weight + "_dq", false, info.weight.axis));
+      node.inputs[1] = layer.weight + "_dq";
+      if (!layer.bias.empty()) {
+        info.bias_scale = bias_scales(info.input.scale.at(0), info.weight.scale);
+        g.initializers.erase(layer.bias);
+        g.initializers[layer.bias + "_q"] = quantize_bias(*fp32_.initializer(layer.bias),
+                                                          info.input.scale.at(0),
+                                                          info.weight.scale, layer.bias);
+        QParams bias_qp;
+        bias_qp.scale = info.bias_scale;
+        bias_qp.zero_point.assign(info.bias_scale.size(), 0);
+        bias_qp.axis = info.weight.per_channel() ? 0 : -1;
+        add_qparams(g, layer.bias, bias_qp, false);
+        nodes.push_back(qdq_node("DequantizeLinear", layer.bias, layer.bias + "_q",
+                                 layer.bias + "_dq", false, bias_qp.axis));
+        node.inputs[2] = layer.bias + "_dq";
+      }
+      result.layers.push_back(std::move(info));
+    }
+    // Outputs that are quantized activations get their Q/DQ pair right after the producer.
+    std::vector<Node> after;
+    for (auto& out : node.outputs)
+      if (act_qparams.count(out)) out = activation_qdq(out, after);
+    nodes.push_back(std::move(node));
+    for (Node& n : after) nodes.push_back(std::move(n));
+  }
+  g.nodes = std::move(nodes);
+  g.validate("convert");
+  result.graph = std::move(g);
+  return result;
+}
+
+}  // namespace octet

@@ -1,0 +1,29 @@
+// The quantization presets.
+#include <fmt/format.h>
+
+#include "octet/error.h"
+#include "octet/quantize.h"
+
+namespace octet {
+
+QuantizeConfig QuantizeConfig::preset_named(const std::string& name) {
+  QuantizeConfig cfg;
+  cfg.preset = name;
+  if (name == "recommended") {
+    cfg.activation = QuantSpec::recommended_activation();
+    cfg.weight = QuantSpec::per_channel_weight(0);
+  } else if (name == "pytorch-default") {
+    cfg.activation = QuantSpec::pytorch_default_activation();
+    cfg.weight = QuantSpec::pytorch_default_weight();
+  } else {
+    fail("--preset: unknown preset '{}' (known: recommended, pytorch-default)", name);
+  }
+  return cfg;
+}
+
+std::string QuantizeConfig::describe() const {
+  return fmt::format("{} ({}): weights {}, activations {}", preset, method, weight.describe(),
+                     activation.describe());
+}
+
+}  // namespace octet

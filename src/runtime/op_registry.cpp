@@ -1,0 +1,31 @@
+// The table of op types the runtime executes. Listed explicitly (no static self-registration,
+// which a static library's linker would silently drop).
+#include "runtime/ops/ops.h"
+
+#include "octet/runtime.h"
+
+namespace octet::runtime {
+
+const std::map<std::string, OpFactory>& op_registry() {
+  static const std::map<std::string, OpFactory> registry = {
+      {"Add", make_add},
+      {"DequantizeLinear", make_dequantize_linear},
+      {"Dropout", make_identity},  // inference: the identity (a mask output is not supported)
+      {"Flatten", make_flatten},
+      {"Gemm", make_gemm},
+      {"Identity", make_identity},
+      {"MatMul", make_matmul},
+      {"QuantizeLinear", make_quantize_linear},
+      {"Relu", make_relu},
+      {"Reshape", make_reshape},
+  };
+  return registry;
+}
+
+}  // namespace octet::runtime
+
+namespace octet {
+bool runtime_supports(const std::string& op_type) {
+  return runtime::op_registry().count(op_type) != 0;
+}
+}  // namespace octet

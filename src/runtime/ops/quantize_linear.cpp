@@ -1,0 +1,36 @@
+// QuantizeLinear (ONNX opset 13): y = saturate(round_half_even(x / y_scale) + y_zero_point),
+// per tensor (scalar scale) or per axis (1-D scale along `axis`); y is uint8 (default) or int8,
+// the type of the zero point. docs/quantization.md eq. (2).
+#include "kernels/ref/ref_kernels.h"
+#include "octet/error.h"
+#include "runtime/ops/ops.h"
+#include "runtime/ops/qdq_params.h"
+
+namespace octet::runtime {
+
+std::unique_ptr<Op> make_quantize_linear(const Node& node, const Graph&) {
+  const int64_t axis_attr = node.attr_int("axis", 1);
+  return make_op([node, axis_attr](std::span<const Tensor* const> in, std::span<Tensor> out) {
+    const Tensor& x = required_input(node, in, 0);
+    expect_dtype(node, x, DType::kF32, "input x");
+    const QdqParams p = read_qdq_params(node, in, x, axis_attr, DType::kU8);
+    if (p.dtype != DType::kU8 && p.dtype != DType::kI8)
+      fail("{}: zero point is {}, expected uint8 or int8", node.describe(), dtype_name(p.dtype));
+    Tensor y(p.dtype, x.shape());
+    const float* px = x.data<float>();
+    for (int64_t c = 0, outer = 0; outer < p.outer; ++outer) {
+      for (int64_t ch = 0; ch < p.channels; ++ch) {
+        const kernels::CvtParams params{p.scale[ch], p.zero_point[ch]};
+        const auto n = static_cast<size_t>(p.inner);
+        if (p.dtype == DType::kU8)
+          kernels::f32_qu8_vcvt__ref(n, px + c, y.data<uint8_t>() + c, params);
+        else
+          kernels::f32_qs8_vcvt__ref(n, px + c, y.data<int8_t>() + c, params);
+        c += p.inner;
+      }
+    }
+    out[0] = std::move(y);
+  });
+}
+
+}  // namespace octet::runtime

@@ -1,0 +1,146 @@
+// Session: plans a graph once (values numbered, one Op per node or per fused pattern) and runs
+// the plan. Runs share nothing mutable, so one Session serves many threads.
+#include "octet/runtime.h"
+
+#include <unordered_map>
+
+#include "octet/error.h"
+#include "runtime/fusion.h"
+#include "runtime/op.h"
+
+namespace octet {
+
+struct Session::Impl {
+  struct Step {
+    std::string name;  // node name, for messages
+    std::unique_ptr<runtime::Op> op;
+    std::vector<int> inputs;   // value slots; -1 for an omitted optional input
+    std::vector<int> outputs;  // value slots
+  };
+
+  Graph graph;
+  std::unordered_map<std::string, int> slot_of;
+  std::vector<std::string> slot_names;
+  std::vector<Step> steps;
+  std::map<std::string, std::string> node_precision;
+
+  int slot(const std::string& name) {
+    auto [it, added] = slot_of.emplace(name, static_cast<int>(slot_names.size()));
+    if (added) slot_names.push_back(name);
+    return it->second;
+  }
+
+  void add_step(std::string name, std::unique_ptr<runtime::Op> op,
+                const std::vector<std::string>& inputs, const std::vector<std::string>& outputs) {
+    Step step{std::move(name), std::move(op), {}, {}};
+    for (const auto& in : inputs) step.inputs.push_back(in.empty() ? -1 : slot(in));
+    for (const auto& out : outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
+    steps.push_back(std::move(step));
+  }
+
+  void check_feed(const ValueInfo& info, const Tensor& t) const {
+    if (t.dtype() != info.dtype)
+      fail("input '{}': got {}, the model expects {}", info.name, dtype_name(t.dtype()),
+           dtype_name(info.dtype));
+    bool ok = t.rank() == info.shape.size();
+    for (size_t i = 0; ok && i < info.shape.size(); ++i)
+      ok = info.shape[i] < 0 || info.shape[i] == t.dim(i);
+    if (!ok)
+      fail("input '{}': got shape {}, the model expects {} (-1: any size)", info.name,
+           shape_str(t.shape()), shape_str(info.shape));
+  }
+};
+
+Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
+  Impl& s = *impl_;
+  s.graph = std::move(graph);
+  s.graph.validate("graph '" + s.graph.name + "'");
+  for (const auto& in : s.graph.inputs) s.slot(in.name);
+  for (const auto& [name, t] : s.graph.initializers) s.slot(name);
+
+  const std::vector<runtime::FusedPattern> fused = runtime::find_integer_patterns(s.graph);
+  std::vector<int> fused_at(s.graph.nodes.size(), -1);  // pattern index covering each node
+  for (size_t p = 0; p < fused.size(); ++p)
+    for (size_t node_index : fused[p].nodes) fused_at[node_index] = static_cast<int>(p);
+
+  const auto& registry = runtime::op_registry();
+  for (size_t i = 0; i < s.graph.nodes.size(); ++i) {
+    const Node& node = s.graph.nodes[i];
+    if (fused_at[i] >= 0) {
+      s.node_precision[node.name] = "int8";
+      const runtime::FusedPattern& pattern = fused[static_cast<size_t>(fused_at[i])];
+      if (pattern.nodes.back() == i)  // the pattern runs where its last node stood
+        s.add_step(node.name, runtime::make_fused_op(pattern, s.graph), pattern.inputs,
+                   pattern.outputs);
+      continue;
+    }
+    auto it = registry.find(node.op_type);
+    if (it == registry.end()) fail("{}: unsupported op", node.describe());
+    s.node_precision[node.name] = "fp32";
+    s.add_step(node.name, it->second(node, s.graph), node.inputs, node.outputs);
+  }
+  for (const auto& out : s.graph.outputs) s.slot(out.name);
+}
+
+Session::~Session() = default;
+Session::Session(Session&&) noexcept = default;
+Session& Session::operator=(Session&&) noexcept = default;
+
+const Graph& Session::graph() const { return impl_->graph; }
+
+const std::map<std::string, std::string>& Session::node_precision() const {
+  return impl_->node_precision;
+}
+
+Tensor Session::run(const Tensor& input) const {
+  const Graph& g = impl_->graph;
+  if (g.inputs.size() != 1)
+    fail("graph '{}' has {} inputs; name each one", g.name, g.inputs.size());
+  return run({{g.inputs[0].name, input}}).at(0);
+}
+
+std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
+                                 const std::vector<std::string>& fetch,
+                                 const ValueHook* hook) const {
+  const Impl& s = *impl_;
+  std::vector<Tensor> values(s.slot_names.size());
+  for (const auto& [name, t] : s.graph.initializers) values[s.slot_of.at(name)] = t;
+  for (const auto& info : s.graph.inputs) {
+    auto it = feeds.find(info.name);
+    if (it == feeds.end()) fail("input '{}' was not given", info.name);
+    s.check_feed(info, it->second);
+    values[s.slot_of.at(info.name)] = it->second;
+  }
+  for (const auto& [name, t] : feeds)
+    if (!s.slot_of.count(name) || s.graph.initializer(name))
+      fail("'{}' is not an input of graph '{}'", name, s.graph.name);
+
+  std::vector<const Tensor*> in_ptrs;
+  std::vector<Tensor> outs;
+  for (const auto& step : s.steps) {
+    in_ptrs.clear();
+    for (int slot : step.inputs) in_ptrs.push_back(slot < 0 ? nullptr : &values[slot]);
+    outs.assign(step.outputs.size(), Tensor());
+    step.op->run(in_ptrs, outs);
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      if (step.outputs[i] < 0) continue;
+      values[step.outputs[i]] = std::move(outs[i]);
+      if (hook) (*hook)(s.slot_names[step.outputs[i]], values[step.outputs[i]]);
+    }
+  }
+
+  std::vector<Tensor> result;
+  if (fetch.empty()) {
+    for (const auto& out : s.graph.outputs) result.push_back(values[s.slot_of.at(out.name)]);
+  } else {
+    for (const auto& name : fetch) {
+      auto it = s.slot_of.find(name);
+      if (it == s.slot_of.end() || values[it->second].empty())
+        fail("value '{}' is not computed by graph '{}'", name, s.graph.name);
+      result.push_back(values[it->second]);
+    }
+  }
+  return result;
+}
+
+}  // namespace octet

@@ -1,0 +1,119 @@
+// write_file_atomic: temp file in the destination's directory, fsync, rename.
+//
+// Why each step: the temporary lives in the same directory so that rename(2) is an atomic
+// replace on one file system; fsync before the rename makes sure the new name never points
+// at data still in the page cache (a crash would otherwise leave an empty model); the
+// directory fsync afterwards makes the rename itself durable (best effort: some file systems
+// refuse to fsync a directory, and the data is already safe by then).
+#include "octet/atomic_file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "octet/error.h"
+
+namespace octet {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Removes the temporary file unless the rename has consumed it.
+class TempFileGuard {
+ public:
+  explicit TempFileGuard(fs::path path) : path_(std::move(path)) {}
+  ~TempFileGuard() {
+    if (fd_ >= 0) ::close(fd_);
+    if (armed_) ::unlink(path_.c_str());
+  }
+  TempFileGuard(const TempFileGuard&) = delete;
+  TempFileGuard& operator=(const TempFileGuard&) = delete;
+
+  void set_fd(int fd) { fd_ = fd; }
+  int fd() const { return fd_; }
+  // Closes the descriptor now so that a close error (delayed write errors on NFS) is seen.
+  int close_fd() {
+    const int rc = ::close(fd_);
+    fd_ = -1;
+    return rc;
+  }
+  void release() { armed_ = false; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+  bool armed_ = true;
+};
+
+// Checks the destination's directory up front, so the message names the real problem
+// ("directory does not exist") rather than the temporary file nobody asked about.
+fs::path checked_directory(const fs::path& file) {
+  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  std::error_code ec;
+  const fs::file_status status = fs::status(dir, ec);
+  if (!fs::exists(status))
+    fail("{}: cannot write: directory '{}' does not exist", file.string(), dir.string());
+  if (!fs::is_directory(status))
+    fail("{}: cannot write: '{}' is not a directory", file.string(), dir.string());
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    fail("{}: cannot write: directory '{}' is not writable ({})", file.string(), dir.string(),
+         errno_text(errno));
+  if (fs::is_directory(fs::status(file, ec)))
+    fail("{}: cannot write: the path is a directory", file.string());
+  return dir;
+}
+
+void write_all(int fd, std::string_view bytes, const fs::path& file) {
+  const char* p = bytes.data();
+  size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("{}: write failed after {} of {} bytes: {}", file.string(), bytes.size() - left,
+           bytes.size(), errno_text(errno));
+    }
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+}  // namespace
+
+void write_file_atomic(const fs::path& file, std::string_view bytes) {
+  if (file.empty() || !file.has_filename()) fail("'{}': cannot write: not a file name", file.string());
+  const fs::path dir = checked_directory(file);
+  const fs::path temp =
+      dir / ("." + file.filename().string() + ".tmp-" + std::to_string(::getpid()));
+
+  TempFileGuard guard(temp);
+  // O_TRUNC, not O_EXCL: a temp left by a crashed process that had our pid is garbage.
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0)
+    fail("{}: cannot create temporary file '{}': {}", file.string(), temp.string(),
+         errno_text(errno));
+  guard.set_fd(fd);
+
+  write_all(fd, bytes, file);
+  if (::fsync(fd) != 0) fail("{}: fsync failed: {}", file.string(), errno_text(errno));
+  if (guard.close_fd() != 0) fail("{}: close failed: {}", file.string(), errno_text(errno));
+  if (::rename(temp.c_str(), file.c_str()) != 0)
+    fail("{}: cannot rename '{}' into place: {}", file.string(), temp.string(),
+         errno_text(errno));
+  guard.release();
+
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
+  }
+}
+
+}  // namespace octet

@@ -1,0 +1,63 @@
+// Implementation of the shared test helpers.
+#include "test_util.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace octet::test {
+
+namespace fs = std::filesystem;
+
+fs::path source_dir() {
+  const char* dir = std::getenv("OCTET_SOURCE_DIR");
+  return dir ? fs::path(dir) : fs::current_path();
+}
+
+fs::path fixture(const std::string& name) { return source_dir() / "tests" / "fixtures" / name; }
+
+fs::path dataset_dir(const std::string& name) {
+  fs::path p = source_dir() / "data" / name;
+  return fs::exists(p) ? p : fs::path();
+}
+
+TempDir::TempDir() {
+  static std::atomic<int> counter{0};
+  path_ = fs::temp_directory_path() /
+          ("octet_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::remove_all(path_);
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+namespace {
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+}  // namespace
+
+CommandResult run_octet(const std::string& args) {
+  const char* binary = std::getenv("OCTET_BINARY");
+  TempDir tmp;
+  const std::string cmd = std::string(binary ? binary : "octet") + " " + args + " >" +
+                          (tmp / "out").string() + " 2>" + (tmp / "err").string() + " </dev/null";
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(tmp / "out");
+  r.err = slurp(tmp / "err");
+  return r;
+}
+
+}  // namespace octet::test

@@ -1,0 +1,98 @@
+// Flag parsing and data/model look-ups shared by the subcommands.
+#include "cli_common.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "octet/error.h"
+#include "octet/evaluate.h"
+
+namespace octet::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::vector<std::string> split_commas(const std::string& text, const std::string& flag) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (item.empty()) fail("{}: '{}' has an empty item; expected a comma-separated list", flag, text);
+    items.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return items;
+}
+}  // namespace
+
+std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag,
+                                    int64_t min_value) {
+  std::vector<int64_t> values;
+  for (const auto& item : split_commas(text, flag)) {
+    int64_t v = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec != std::errc() || end != item.data() + item.size())
+      fail("{}: '{}' is not an integer", flag, item);
+    if (v < min_value)
+      fail("{}: value {} at position {} must be >= {}", flag, v, values.size() + 1, min_value);
+    values.push_back(v);
+  }
+  return values;
+}
+
+std::vector<float> parse_float_list(const std::string& text, const std::string& flag) {
+  std::vector<float> values;
+  for (const auto& item : split_commas(text, flag)) {
+    float v = 0;
+    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v))
+      fail("{}: '{}' is not a finite number", flag, item);
+    values.push_back(v);
+  }
+  return values;
+}
+
+void NormalizeFlags::add_to(CLI::App& cmd) {
+  cmd.add_option("--mean", mean, "Per-channel pixel mean (pixels scaled to [0,1]); overrides the model's");
+  cmd.add_option("--std", std, "Per-channel pixel std; overrides the model's octet.normalize");
+}
+
+Normalization resolve_normalization(const Graph& graph, const std::string& model_path,
+                                    const NormalizeFlags& flags) {
+  if (flags.mean.empty() != flags.std.empty()) fail("--mean and --std must be given together");
+  if (flags.mean.empty()) return model_normalization(graph, model_path);
+  Normalization n;
+  n.mean = parse_float_list(flags.mean, "--mean");
+  n.std = parse_float_list(flags.std, "--std");
+  if (n.mean.size() != n.std.size())
+    fail("--mean has {} values but --std has {}", n.mean.size(), n.std.size());
+  for (float s : n.std)
+    if (s <= 0) fail("--std: {} must be > 0", s);
+  return n;
+}
+
+Dataset load_split(const fs::path& dir, Split split) {
+  if (!fs::is_directory(dir)) fail("--data {}: not a directory", dir.string());
+  return load_idx_dataset(dir, split);
+}
+
+fs::path default_data_dir(const std::string& dataset) {
+  const fs::path local = fs::path("data") / dataset;
+  if (fs::is_directory(local)) return local;
+  if (dataset == "fashion-mnist" && fs::is_directory("/usr/share/datasets/fashion-mnist"))
+    return "/usr/share/datasets/fashion-mnist";
+  fail("data set '{}' not found at {}; run scripts/setup (or pass --data DIR)", dataset,
+       local.string());
+}
+
+void print_json(const nlohmann::json& j) {
+  const std::string text = j.dump(2);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace octet::cli

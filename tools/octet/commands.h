@@ -1,0 +1,12 @@
+// The subcommands of the octet CLI, one file each; every one is a thin wrapper over liboctet.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace octet::cli {
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_demo_command(CLI::App& app);
+
+}  // namespace octet::cli

@@ -1,0 +1,70 @@
+// octet demo: the classic PTQ walk-through on real data, end to end.
+#include <fmt/format.h>
+
+#include <filesystem>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "octet/evaluate.h"
+#include "octet/onnx_io.h"
+#include "octet/train.h"
+
+namespace octet::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+struct DemoFlags {
+  std::string data, dataset, workdir = "work";
+};
+
+// Trains the reference MLP, or loads it from the work directory as the notebook loads its
+// saved state_dict.
+Graph train_or_load(const fs::path& model_path, const Dataset& train) {
+  if (fs::exists(model_path)) {
+    fmt::print("Loading the trained model from {} (delete it to train again)\n", model_path.string());
+    return load_onnx(model_path);
+  }
+  const Normalization norm = compute_normalization(train.images);
+  TrainConfig cfg;
+  fmt::print("Training 784-50-80-30-10 MLP: 1 epoch, Adam lr 1e-3, batch 10, seed {}, normalize {}\n",
+             cfg.seed, norm.to_string());
+  const TrainResult result = train_mlp(train, norm, cfg);
+  fmt::print("  {} steps in {:.2f} s ({:.0f} it/s), average loss {:.4f}\n", result.steps,
+             result.seconds, result.steps / result.seconds, result.final_avg_loss);
+  save_onnx(result.graph, model_path);
+  return result.graph;
+}
+}  // namespace
+
+void add_demo_command(CLI::App& app) {
+  auto flags = std::make_shared<DemoFlags>();
+  CLI::App* cmd = app.add_subcommand("demo", "Train (or load) the reference MLP and evaluate it");
+  cmd->add_option("--data", flags->data, "Directory with IDX files (overrides --dataset's)");
+  cmd->add_option("--dataset", flags->dataset, "mnist or fashion-mnist (default: mnist if data/mnist exists)")
+      ->check(CLI::IsMember({"mnist", "fashion-mnist"}));
+  cmd->add_option("--workdir", flags->workdir, "Where models and the summary go")->capture_default_str();
+  cmd->callback([flags] {
+    std::string dataset = flags->dataset;
+    if (dataset.empty()) dataset = fs::is_directory("data/mnist") ? "mnist" : "fashion-mnist";
+    const fs::path data_dir = flags->data.empty() ? default_data_dir(dataset) : fs::path(flags->data);
+    fs::create_directories(flags->workdir);
+    const Dataset train = load_split(data_dir, Split::kTrain);
+    const Dataset test = load_split(data_dir, Split::kTest);
+    check_labels(train, 10);
+    check_labels(test, 10);
+    fmt::print("Data set {} from {}: {} training and {} test images\n", dataset, data_dir.string(),
+               train.size(), test.size());
+
+    const fs::path fp32_path = fs::path(flags->workdir) / (dataset + "_mlp_fp32.onnx");
+    const Graph fp32 = train_or_load(fp32_path, train);
+    const Normalization norm = model_normalization(fp32, fp32_path.string());
+    const EvalResult eval = evaluate(Session(fp32), test, norm);
+    fmt::print("FP32 model {}: {} bytes ({:.1f} KB) on disk, {} parameter bytes\n",
+               fp32_path.string(), fs::file_size(fp32_path), fs::file_size(fp32_path) / 1000.0,
+               fp32.param_bytes());
+    fmt::print("FP32 test accuracy: {:.4f} ({} / {})\n", eval.accuracy, eval.correct, eval.samples);
+  });
+}
+
+}  // namespace octet::cli
