@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "octet/data.h"
 #include "octet/graph.h"
 #include "octet/observer.h"
 #include "octet/qparams.h"
@@ -24,6 +25,11 @@ struct QuantizeConfig {
   QuantSpec activation = QuantSpec::recommended_activation();
   QuantSpec weight = QuantSpec::per_channel_weight(0);
   std::string method = "minmax";  // the activation observer (observer_methods())
+  // Whether a layer whose output is a graph output (the logits) requantizes it to uint8, as
+  // PyTorch's QuantStub/DeQuantStub models do. When false (recommended), that layer leaves the
+  // integer domain at its int32 accumulator, dequantized to float (eq. 17): the logits keep
+  // their resolution and the arg-max is not decided by 8-bit ties.
+  bool quantize_graph_outputs = false;
 
   // "recommended": int8 symmetric per-channel weights, uint8 [0,255] affine activations.
   // "pytorch-default": torch.ao.quantization.default_qconfig (uint8 [0,127] affine
@@ -97,5 +103,22 @@ class Calibrator {
   std::map<std::string, std::unique_ptr<Observer>> observers_;
   int64_t n_samples_ = 0;
 };
+
+}  // namespace octet
+
+namespace octet {
+
+// Calibrate over a data set: runs the images `indices` of `data` (normalized with `norm`)
+// through the calibrator in batches of `batch`, with a progress bar on stderr when it is a
+// terminal. Throws octet::Error when `indices` is empty.
+void calibrate_on(Calibrator& calib, const Dataset& data, const std::vector<int64_t>& indices,
+                  const Normalization& norm, int64_t batch = 100, bool show_progress = true);
+
+// Reads the quantized layers back from a QDQ graph (a file octet or another tool wrote): each
+// Gemm whose input and weight come from DequantizeLinear nodes, with the qparams of its input,
+// weight, bias and output (input_range / output_range stay empty: a file keeps no observer
+// statistics). Throws octet::Error naming the node when a scale or zero point is missing or
+// has the wrong type.
+std::vector<LayerQuantInfo> describe_qdq_layers(const Graph& qdq);
 
 }  // namespace octet

@@ -14,9 +14,15 @@ Calibrator::Calibrator(Graph fp32, QuantizeConfig cfg) : fp32_(std::move(fp32)),
   layers_ = find_quant_layers(fp32_);
   if (layers_.empty())
     fail("graph '{}' has no quantizable layer (a Gemm with constant 2-D weights)", fp32_.name);
-  for (const QuantLayer& layer : layers_)
-    for (const std::string& value : {layer.input, layer.output})
+  std::set<std::string> graph_outputs;
+  for (const ValueInfo& out : fp32_.outputs) graph_outputs.insert(out.name);
+  for (const QuantLayer& layer : layers_) {
+    std::vector<std::string> values{layer.input};
+    if (cfg_.quantize_graph_outputs || !graph_outputs.count(layer.output))
+      values.push_back(layer.output);
+    for (const std::string& value : values)
       if (!observers_.count(value)) observers_[value] = make_observer(cfg_.method, value, -1);
+  }
   session_ = std::make_unique<Session>(fp32_);
 }
 

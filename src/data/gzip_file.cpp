@@ -18,7 +18,9 @@ constexpr size_t kInputChunk = size_t{1} << 16;
 // zlib counts in uInt; keep each inflate() call's output below that.
 constexpr size_t kMaxInflateOut = std::numeric_limits<uInt>::max() / 2;
 
-bool is_gzip_magic(const uint8_t* p) { return p[0] == 0x1f && p[1] == 0x8b; }
+bool is_gzip_magic(const uint8_t* p) {
+  return p[0] == 0x1f && p[1] == 0x8b;
+}
 }  // namespace
 
 GzipFile::GzipFile(fs::path path) : path_(std::move(path)), in_(kInputChunk) {
@@ -97,8 +99,8 @@ size_t GzipFile::read_gzip(uint8_t* out, size_t n) {
         std::error_code ec;
         const auto file_size = fs::file_size(path_, ec);
         fail("{}: trailing garbage: {} bytes after the gzip stream, which ends at byte {}",
-             path_.string(), ec ? static_cast<int64_t>(available) :
-                                  static_cast<int64_t>(file_size) - file_offset_,
+             path_.string(),
+             ec ? static_cast<int64_t>(available) : static_cast<int64_t>(file_size) - file_offset_,
              file_offset_);
       }
       if (inflateReset(&zs_) != Z_OK) fail("{}: cannot restart gzip decompression", path_.string());

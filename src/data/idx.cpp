@@ -34,12 +34,18 @@ uint32_t load_be32(const uint8_t* p) {
 
 std::string type_name(uint8_t type) {
   switch (type) {
-    case 0x08: return "unsigned bytes";
-    case 0x09: return "signed bytes";
-    case 0x0B: return "int16";
-    case 0x0C: return "int32";
-    case 0x0D: return "float32";
-    case 0x0E: return "float64";
+    case 0x08:
+      return "unsigned bytes";
+    case 0x09:
+      return "signed bytes";
+    case 0x0B:
+      return "int16";
+    case 0x0C:
+      return "int32";
+    case 0x0D:
+      return "float32";
+    case 0x0E:
+      return "float64";
   }
   return fmt::format("type 0x{:02x}", type);
 }
@@ -95,15 +101,16 @@ std::vector<uint8_t> read_payload(data::GzipFile& in, int64_t n_bytes, int64_t h
     const size_t n = in.read(bytes.data() + got, want);
     got += static_cast<int64_t>(n);
     if (n < want) {
-      fail("{}: truncated: the header declares {} ({} bytes after the {}-byte header), but only "
-           "{} bytes follow",
-           in.path().string(), what, n_bytes, header_bytes, got);
+      fail(
+          "{}: truncated: the header declares {} ({} bytes after the {}-byte header), but only "
+          "{} bytes follow",
+          in.path().string(), what, n_bytes, header_bytes, got);
     }
   }
   const int64_t extra = in.skip_to_end();
   if (extra > 0) {
-    fail("{}: trailing data: {} bytes after the {} the header declares", in.path().string(),
-         extra, what);
+    fail("{}: trailing data: {} bytes after the {} the header declares", in.path().string(), extra,
+         what);
   }
   return bytes;
 }
@@ -116,8 +123,8 @@ void check_count(const data::GzipFile& in, int64_t n, const char* noun) {
 
 // <dir>/<stem> or <dir>/<stem>.gz; the uncompressed file wins when both exist (faster to read).
 fs::path find_idx_file(const fs::path& dir, const std::string& stem, const char* what) {
-  const fs::path raw = dir / stem;
-  const fs::path gz = dir / (stem + ".gz");
+  fs::path raw = dir / stem;
+  fs::path gz = dir / (stem + ".gz");
   if (fs::exists(raw)) return raw;
   if (fs::exists(gz)) return gz;
   fail("{}: no {} file in this data directory: looked for {} and {}", dir.string(), what,
@@ -139,8 +146,8 @@ Tensor read_idx_images(const fs::path& file) {
   const int64_t n_bytes = n * rows * cols;
   const std::string what = fmt::format("{} images of {}x{}", n, rows, cols);
   if (n_bytes > kMaxPayload) {
-    fail("{}: header declares {} = {} bytes, more than the 2^31 this reader accepts",
-         file.string(), what, n_bytes);
+    fail("{}: header declares {} = {} bytes, more than the 2^31 this reader accepts", file.string(),
+         what, n_bytes);
   }
   const std::vector<uint8_t> pixels = read_payload(in, n_bytes, 16, what);
   return Tensor::from<uint8_t>({n, 1, rows, cols}, pixels);
@@ -157,12 +164,14 @@ Dataset load_idx_dataset(const fs::path& dir, Split split) {
   std::error_code ec;
   const fs::file_status status = fs::status(dir, ec);
   if (!fs::exists(status)) fail("{}: data directory does not exist", dir.string());
-  if (!fs::is_directory(status)) fail("{}: is not a directory (expected a data directory)", dir.string());
+  if (!fs::is_directory(status)) {
+    fail("{}: is not a directory (expected a data directory)", dir.string());
+  }
   const std::string prefix = split == Split::kTrain ? "train" : "t10k";
-  const fs::path images_file =
-      find_idx_file(dir, prefix + "-images-idx3-ubyte", split == Split::kTrain ? "train images" : "test images");
-  const fs::path labels_file =
-      find_idx_file(dir, prefix + "-labels-idx1-ubyte", split == Split::kTrain ? "train labels" : "test labels");
+  const fs::path images_file = find_idx_file(
+      dir, prefix + "-images-idx3-ubyte", split == Split::kTrain ? "train images" : "test images");
+  const fs::path labels_file = find_idx_file(
+      dir, prefix + "-labels-idx1-ubyte", split == Split::kTrain ? "train labels" : "test labels");
   Dataset data;
   data.images = read_idx_images(images_file);
   data.labels = read_idx_labels(labels_file);

@@ -63,8 +63,7 @@ std::string join(const std::vector<float>& values) {
 void check_images(const Tensor& images_u8, const char* fn) {
   if (images_u8.empty() || images_u8.dtype() != DType::kU8 || images_u8.rank() != 4) {
     fail("{}: images must be uint8 [N,C,H,W], got {} {}", fn,
-         images_u8.empty() ? "empty" : dtype_name(images_u8.dtype()),
-         shape_str(images_u8.shape()));
+         images_u8.empty() ? "empty" : dtype_name(images_u8.dtype()), shape_str(images_u8.shape()));
   }
 }
 
@@ -114,7 +113,9 @@ Tensor gather_normalized(const Tensor& images_u8, const int64_t* indices, int64_
 
 }  // namespace
 
-std::string Normalization::to_string() const { return join(mean) + "," + join(std); }
+std::string Normalization::to_string() const {
+  return join(mean) + "," + join(std);
+}
 
 Normalization Normalization::parse(const std::string& text, const std::string& what) {
   const size_t comma = text.find(',');
@@ -139,7 +140,8 @@ Normalization compute_normalization(const Tensor& images_u8) {
   check_images(images_u8, "compute_normalization");
   const int64_t n = images_u8.dim(0), channels = images_u8.dim(1);
   const int64_t plane = images_u8.dim(2) * images_u8.dim(3);
-  if (n == 0 || plane == 0) fail("compute_normalization: no pixels in {}", shape_str(images_u8.shape()));
+  if (n == 0 || plane == 0)
+    fail("compute_normalization: no pixels in {}", shape_str(images_u8.shape()));
   // A histogram of the 256 pixel values per channel counts exactly; the moments are then
   // taken over 256 bins in double, two-pass (mean first), so nothing cancels.
   std::vector<int64_t> histogram(static_cast<size_t>(channels) * 256, 0);

@@ -35,7 +35,8 @@ Node qdq_node(const std::string& op, const std::string& base, const std::string&
               const std::string& out, bool with_zero_point, int axis) {
   Node n;
   n.op_type = op;
-  n.name = (op == "QuantizeLinear" ? "Q_" : "DQ_") + base;
+  // Q/DQ nodes stay unnamed (ONNX allows it; the importer and the Session call them
+  // "<op>_<index>"): the names would cost more bytes than a small model's biases.
   n.inputs = {in, base + "_s"};
   if (with_zero_point) n.inputs.push_back(base + "_z");
   n.outputs = {out};
@@ -65,18 +66,21 @@ QuantizedModel Calibrator::convert() const {
   }
 
   Graph g = fp32_;
-  g.metadata["octet.quantization"] = cfg_.describe();
+  g.metadata["octet.quantization"] = cfg_.preset + "/" + cfg_.method;
   std::map<std::string, std::string> rename;  // float consumer input -> dequantized value
   std::map<std::string, const QuantLayer*> layer_of_node;
   for (const QuantLayer& layer : layers_) layer_of_node[layer.node] = &layer;
 
   // Q/DQ pair for activation v; returns the nodes and records how consumers must read it.
   auto activation_qdq = [&](const std::string& v, std::vector<Node>& out) {
-    add_qparams(g, v, act_qparams.at(v), true);
+    // A uint8 zero point of 0 is ONNX's default when the input is omitted (e.g. after a ReLU).
+    const QParams& qp = act_qparams.at(v);
+    const bool zp = !(qp.dtype == DType::kU8 && qp.zero_point.at(0) == 0);
+    add_qparams(g, v, qp, zp);
     const bool output = is_graph_output(g, v);
     const std::string float_value = output ? v + "_f" : v;
-    out.push_back(qdq_node("QuantizeLinear", v, float_value, v + "_q", true, -1));
-    out.push_back(qdq_node("DequantizeLinear", v, v + "_q", output ? v : v + "_dq", true, -1));
+    out.push_back(qdq_node("QuantizeLinear", v, float_value, v + "_q", zp, -1));
+    out.push_back(qdq_node("DequantizeLinear", v, v + "_q", output ? v : v + "_dq", zp, -1));
     if (!output) rename[v] = v + "_dq";
     return float_value;
   };
@@ -93,9 +97,11 @@ QuantizedModel Calibrator::convert() const {
       LayerQuantInfo info;
       info.layer = layer;
       info.input = act_qparams.at(layer.input);
-      info.output = act_qparams.at(layer.output);
       info.input_range = observers_.at(layer.input)->range();
-      info.output_range = observers_.at(layer.output)->range();
+      if (act_qparams.count(layer.output)) {  // else the layer exits to float (eq. 17)
+        info.output = act_qparams.at(layer.output);
+        info.output_range = observers_.at(layer.output)->range();
+      }
       // Weights: MinMax over the constant tensor, per output channel or per tensor.
       const Tensor& w = *fp32_.initializer(layer.weight);
       QuantSpec wspec = cfg_.weight;

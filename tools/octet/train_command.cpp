@@ -14,6 +14,7 @@ void add_train_command(CLI::App& app) {
     int64_t epochs = 1, batch = 10;
     float lr = 1e-3f;
     uint64_t seed = 433;
+    NormalizeFlags normalize;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("train", "Train the reference Linear+ReLU MLP (FP32)");
@@ -24,6 +25,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", flags->lr, "Adam learning rate")->capture_default_str();
   cmd->add_option("--seed", flags->seed, "Seed of the initialization and the shuffles")->capture_default_str();
   cmd->add_option("-o,--output", flags->output, "Output model (.onnx)")->required();
+  flags->normalize.add_to(*cmd);
   cmd->callback([flags] {
     TrainConfig cfg;
     cfg.hidden = parse_int_list(flags->hidden, "--hidden", 1);
@@ -34,7 +36,10 @@ void add_train_command(CLI::App& app) {
     validate_train_config(cfg);
     const Dataset train = load_split(flags->data, Split::kTrain);
     check_labels(train, 10);
-    const Normalization norm = compute_normalization(train.images);
+    // --mean/--std, or the training set's own pixel statistics.
+    const Normalization norm = flags->normalize.mean.empty() && flags->normalize.std.empty()
+                                   ? compute_normalization(train.images)
+                                   : resolve_normalization(Graph{}, flags->data, flags->normalize);
     const TrainResult result = train_mlp(train, norm, cfg);
     save_onnx(result.graph, flags->output);
     std::fprintf(stderr, "trained %lld steps in %.2f s (average loss %.4f), wrote %s\n",

@@ -1,0 +1,375 @@
+// The octet command line end to end on a tiny IDX data set written by the test: train, eval,
+// quantize and inspect with --json, deterministic training, and bad input: exit code 2, one line
+// on stderr naming the file or flag at fault, and no output file left behind.
+// tensor_proto.h comes first: it sets up ONNX_ML / ONNX_NAMESPACE for the libonnx headers.
+#include "onnx/tensor_proto.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "octet/onnx_io.h"
+#include "octet/random.h"
+#include "octet/runtime.h"
+#include "test_util.h"
+
+namespace octet {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Writing IDX files (big-endian header: magic, then one uint32 per dimension, then the bytes).
+
+void put_u32(std::string& out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+void write_bytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  ASSERT_TRUE(out.good()) << p;
+}
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string idx_images(const std::vector<uint8_t>& pixels, uint32_t n, uint32_t magic = 0x803) {
+  std::string out;
+  put_u32(out, magic);
+  put_u32(out, n);
+  put_u32(out, 28);
+  put_u32(out, 28);
+  out.append(pixels.begin(), pixels.end());
+  return out;
+}
+
+std::string idx_labels(const std::vector<uint8_t>& labels, uint32_t magic = 0x801) {
+  std::string out;
+  put_u32(out, magic);
+  put_u32(out, static_cast<uint32_t>(labels.size()));
+  out.append(labels.begin(), labels.end());
+  return out;
+}
+
+// A data set of `n` images per split: class c is a bright band in rows 2c..2c+7 over seeded
+// noise, so the tiny MLP has something to learn. Raw (not gzip) torchvision file names.
+struct TinySet {
+  std::vector<uint8_t> train_pixels, test_pixels, train_labels, test_labels;
+};
+
+TinySet make_tiny_set(uint32_t n_train, uint32_t n_test) {
+  Rng rng(2024);
+  TinySet s;
+  auto fill = [&](std::vector<uint8_t>& pixels, std::vector<uint8_t>& labels, uint32_t n) {
+    for (uint32_t i = 0; i < n; ++i) {
+      const auto label = static_cast<uint8_t>(rng.below(10));
+      labels.push_back(label);
+      for (int r = 0; r < 28; ++r)
+        for (int c = 0; c < 28; ++c) {
+          const bool band = r >= 2 * label && r < 2 * label + 8;
+          pixels.push_back(static_cast<uint8_t>(rng.below(64) + (band ? 160 : 0)));
+        }
+    }
+  };
+  fill(s.train_pixels, s.train_labels, n_train);
+  fill(s.test_pixels, s.test_labels, n_test);
+  return s;
+}
+
+void write_tiny_set(const fs::path& dir, const TinySet& s) {
+  fs::create_directories(dir);
+  write_bytes(dir / "train-images-idx3-ubyte",
+              idx_images(s.train_pixels, static_cast<uint32_t>(s.train_labels.size())));
+  write_bytes(dir / "train-labels-idx1-ubyte", idx_labels(s.train_labels));
+  write_bytes(dir / "t10k-images-idx3-ubyte",
+              idx_images(s.test_pixels, static_cast<uint32_t>(s.test_labels.size())));
+  write_bytes(dir / "t10k-labels-idx1-ubyte", idx_labels(s.test_labels));
+}
+
+// A model whose only node is op "FooBar" (default domain): valid protobuf, unsupported op.
+void write_foobar_model(const fs::path& p) {
+  onnx::ModelProto model;
+  model.set_ir_version(8);
+  model.set_producer_name("cli_test");
+  auto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(13);
+  onnx::GraphProto* g = model.mutable_graph();
+  g->set_name("foobar");
+  auto add_value = [](onnx::ValueInfoProto* v, const std::string& name,
+                      std::initializer_list<int64_t> dims) {
+    v->set_name(name);
+    auto* t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : dims) t->mutable_shape()->add_dim()->set_dim_value(d);
+  };
+  add_value(g->add_input(), "input", {1, 1, 28, 28});
+  add_value(g->add_output(), "logits", {1, 10});
+  onnx::NodeProto* node = g->add_node();
+  node->set_name("foo");
+  node->set_op_type("FooBar");
+  node->add_input("input");
+  node->add_output("logits");
+  std::string bytes;
+  ASSERT_TRUE(model.SerializeToString(&bytes));
+  write_bytes(p, bytes);
+}
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// ---------------------------------------------------------------------------------------------
+// Shared state: the tiny data set and one trained model, made once for the suite.
+
+class Cli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    set_ = new TinySet(make_tiny_set(200, 100));
+    write_tiny_set(data(), *set_);
+    const auto r = test::run_octet("train --data " + q(data()) + " --hidden 16,8 --seed 7 -o " +
+                                   q(model()));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    delete set_;
+    dir_ = nullptr;
+    set_ = nullptr;
+  }
+  static fs::path root() { return dir_->path(); }
+  static fs::path data() { return root() / "data"; }
+  static fs::path model() { return root() / "model.onnx"; }
+
+  // A fresh directory for the outputs of one command, and a copy of the data set to corrupt.
+  void SetUp() override {
+    out_ = root() / ("out_" + std::to_string(counter_++));
+    fs::create_directories(out_);
+  }
+  fs::path bad_data(const std::string& name) {
+    const fs::path d = root() / ("bad_" + name);
+    write_tiny_set(d, *set_);
+    return d;
+  }
+
+  // Runs a command that must fail on bad input: exit 2, one line on stderr containing every
+  // needle, nothing on stdout, and the output directory still empty.
+  void expect_usage_error(const std::string& args, std::initializer_list<std::string> needles) {
+    SCOPED_TRACE("octet " + args);
+    const auto r = test::run_octet(args);
+    EXPECT_EQ(r.exit_code, 2) << "stderr: " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "stderr: " << r.err;
+    EXPECT_TRUE(!r.err.empty() && r.err.back() == '\n') << "stderr: " << r.err;
+    for (const auto& needle : needles)
+      EXPECT_NE(r.err.find(needle), std::string::npos) << "stderr: " << r.err
+                                                       << "\nexpected to name: " << needle;
+    EXPECT_TRUE(r.out.empty()) << "stdout: " << r.out;
+    std::vector<std::string> left;
+    for (const auto& e : fs::directory_iterator(out_)) left.push_back(e.path().filename());
+    EXPECT_TRUE(left.empty()) << "left behind: " << ::testing::PrintToString(left);
+  }
+
+  fs::path out_;
+  static inline test::TempDir* dir_ = nullptr;
+  static inline TinySet* set_ = nullptr;
+  static inline int counter_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The happy path
+
+TEST_F(Cli, TrainThenEvalJson) {
+  ASSERT_TRUE(fs::exists(model()));
+  const auto r = test::run_octet("eval " + q(model()) + " --data " + q(data()) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);  // stdout is exactly one JSON object
+  ASSERT_TRUE(j.is_object());
+  for (const char* key : {"accuracy", "samples", "correct", "file_bytes", "param_bytes"})
+    EXPECT_TRUE(j.contains(key)) << key << " missing in " << r.out;
+  EXPECT_EQ(j["samples"].get<int64_t>(), 100);
+  EXPECT_DOUBLE_EQ(j["accuracy"].get<double>(), j["correct"].get<double>() / 100.0);
+  EXPECT_EQ(j["file_bytes"].get<uint64_t>(), fs::file_size(model()));
+  // 784*16 + 16 + 16*8 + 8 + 8*10 + 10 float32 parameters.
+  EXPECT_EQ(j["param_bytes"].get<int64_t>(), (784 * 16 + 16 + 16 * 8 + 8 + 8 * 10 + 10) * 4);
+  // The classes are bands of bright rows: even a tiny model trained on 200 images finds them.
+  EXPECT_GT(j["accuracy"].get<double>(), 0.3) << r.out;
+}
+
+TEST_F(Cli, QuantizeJsonThenInspectJson) {
+  const fs::path qmodel = out_ / "q.onnx";
+  const auto r = test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                                 " --calib-count 100 -o " + q(qmodel) + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["preset"], "recommended");
+  EXPECT_EQ(j["layers"].size(), 3u) << r.out;
+  ASSERT_TRUE(fs::exists(qmodel));
+  const Graph g = load_onnx(qmodel);
+  const Session session(g);
+  int int8 = 0;
+  for (const auto& [name, precision] : session.node_precision()) int8 += precision == "int8";
+  EXPECT_GT(int8, 0);
+
+  const auto ins = test::run_octet("inspect " + q(qmodel) + " --json");
+  ASSERT_EQ(ins.exit_code, 0) << ins.err;
+  const json k = json::parse(ins.out);
+  EXPECT_EQ(k["layers"].size(), 3u) << ins.out;
+  EXPECT_EQ(k["int8_nodes"].get<int>(), int8);
+  EXPECT_EQ(k["file_bytes"].get<uint64_t>(), fs::file_size(qmodel));
+
+  // The int8 model evaluates too.
+  const auto ev = test::run_octet("eval " + q(qmodel) + " --data " + q(data()) + " --json");
+  ASSERT_EQ(ev.exit_code, 0) << ev.err;
+  EXPECT_EQ(json::parse(ev.out)["samples"].get<int64_t>(), 100);
+}
+
+TEST_F(Cli, TrainIsDeterministic) {
+  const std::string args = "train --data " + q(data()) + " --hidden 16,8 --seed 7 -o ";
+  const auto r = test::run_octet(args + q(out_ / "again.onnx"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(read_bytes(model()) == read_bytes(out_ / "again.onnx"))
+      << "two runs with the same seed wrote different files";
+  const auto other = test::run_octet("train --data " + q(data()) + " --hidden 16,8 --seed 8 -o " +
+                                     q(out_ / "other.onnx"));
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  EXPECT_FALSE(read_bytes(model()) == read_bytes(out_ / "other.onnx"));
+}
+
+TEST_F(Cli, CalibratingOnTheTestSetWarnsButSucceeds) {
+  const auto r = test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                                 " --calib-set test --calib-count 50 -o " + q(out_ / "q.onnx") +
+                                 " --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("warning"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("test set"), std::string::npos) << r.err;
+  EXPECT_TRUE(json::parse(r.out).is_object());
+  EXPECT_TRUE(fs::exists(out_ / "q.onnx"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad data
+
+TEST_F(Cli, MissingDataDirectory) {
+  const fs::path missing = root() / "no_such_dir";
+  expect_usage_error("train --data " + q(missing) + " -o " + q(out_ / "m.onnx"), {"no_such_dir"});
+  expect_usage_error("eval " + q(model()) + " --data " + q(missing), {"no_such_dir"});
+  expect_usage_error("quantize " + q(model()) + " --calib " + q(missing) + " -o " +
+                         q(out_ / "q.onnx"),
+                     {"no_such_dir"});
+}
+
+TEST_F(Cli, TruncatedIdxFile) {
+  const fs::path d = bad_data("truncated");
+  const std::string full = read_bytes(d / "train-images-idx3-ubyte");
+  write_bytes(d / "train-images-idx3-ubyte", full.substr(0, full.size() - 1000));
+  expect_usage_error("train --data " + q(d) + " -o " + q(out_ / "m.onnx"),
+                     {"train-images-idx3-ubyte", "truncated"});
+  // A header cut short, too.
+  write_bytes(d / "t10k-labels-idx1-ubyte", read_bytes(d / "t10k-labels-idx1-ubyte").substr(0, 6));
+  expect_usage_error("eval " + q(model()) + " --data " + q(d), {"t10k-labels-idx1-ubyte"});
+}
+
+TEST_F(Cli, WrongMagic) {
+  const fs::path d = bad_data("magic");
+  write_bytes(d / "train-labels-idx1-ubyte", idx_labels(set_->train_labels, 0x803));
+  expect_usage_error("train --data " + q(d) + " -o " + q(out_ / "m.onnx"),
+                     {"train-labels-idx1-ubyte", "magic"});
+}
+
+TEST_F(Cli, ImageLabelCountMismatch) {
+  const fs::path d = bad_data("count");
+  std::vector<uint8_t> labels = set_->train_labels;
+  labels.pop_back();
+  write_bytes(d / "train-labels-idx1-ubyte", idx_labels(labels));
+  expect_usage_error("train --data " + q(d) + " -o " + q(out_ / "m.onnx"), {"200", "199"});
+}
+
+TEST_F(Cli, LabelOutOfRangeForTenClasses) {
+  const fs::path d = bad_data("label10");
+  std::vector<uint8_t> train = set_->train_labels, test = set_->test_labels;
+  train[17] = 10;
+  test[3] = 10;
+  write_bytes(d / "train-labels-idx1-ubyte", idx_labels(train));
+  write_bytes(d / "t10k-labels-idx1-ubyte", idx_labels(test));
+  expect_usage_error("train --data " + q(d) + " -o " + q(out_ / "m.onnx"),
+                     {"train-labels-idx1-ubyte", "10"});
+  expect_usage_error("eval " + q(model()) + " --data " + q(d), {"label 10"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad models
+
+TEST_F(Cli, OnnxFileThatIsNotProtobuf) {
+  const fs::path bad = root() / "garbage.onnx";
+  write_bytes(bad, std::string("this is not a protobuf \xff\xff\xff\xff\xff", 28));
+  expect_usage_error("eval " + q(bad) + " --data " + q(data()), {"garbage.onnx"});
+  expect_usage_error("quantize " + q(bad) + " --calib " + q(data()) + " --calib-count 10 -o " +
+                         q(out_ / "q.onnx"),
+                     {"garbage.onnx"});
+  expect_usage_error("inspect " + q(bad), {"garbage.onnx"});
+}
+
+TEST_F(Cli, OnnxModelWithUnsupportedOp) {
+  const fs::path bad = root() / "foobar.onnx";
+  write_foobar_model(bad);
+  expect_usage_error("eval " + q(bad) + " --data " + q(data()), {"foobar.onnx", "FooBar"});
+  expect_usage_error("quantize " + q(bad) + " --calib " + q(data()) + " --calib-count 10 -o " +
+                         q(out_ / "q.onnx"),
+                     {"foobar.onnx", "FooBar"});
+  expect_usage_error("inspect " + q(bad), {"FooBar"});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bad flags
+
+TEST_F(Cli, BadHiddenSizes) {
+  expect_usage_error("train --data " + q(data()) + " --hidden 50,0,30 -o " + q(out_ / "m.onnx"),
+                     {"--hidden"});
+  expect_usage_error("train --data " + q(data()) + " --hidden -5 -o " + q(out_ / "m.onnx"),
+                     {"--hidden"});
+  expect_usage_error("train --data " + q(data()) + " --hidden 50,,30 -o " + q(out_ / "m.onnx"),
+                     {"--hidden"});
+}
+
+TEST_F(Cli, BatchZero) {
+  expect_usage_error("train --data " + q(data()) + " --batch 0 -o " + q(out_ / "m.onnx"),
+                     {"--batch"});
+}
+
+TEST_F(Cli, CalibCountZero) {
+  expect_usage_error("quantize " + q(model()) + " --calib " + q(data()) + " --calib-count 0 -o " +
+                         q(out_ / "q.onnx"),
+                     {"--calib-count"});
+}
+
+TEST_F(Cli, UnknownFlag) {
+  expect_usage_error("train --data " + q(data()) + " --bogus-flag 3 -o " + q(out_ / "m.onnx"),
+                     {"--bogus-flag"});
+  expect_usage_error("quantize " + q(model()) + " --calib " + q(data()) + " --frobnicate -o " +
+                         q(out_ / "q.onnx"),
+                     {"--frobnicate"});
+}
+
+TEST_F(Cli, OutputInAMissingDirectory) {
+  const fs::path target = out_ / "no_such_subdir" / "m.onnx";
+  expect_usage_error("train --data " + q(data()) + " --hidden 8 -o " + q(target),
+                     {"no_such_subdir"});
+  expect_usage_error("quantize " + q(model()) + " --calib " + q(data()) +
+                         " --calib-count 10 --no-eval -o " + q(target),
+                     {"no_such_subdir"});
+}
+
+}  // namespace
+}  // namespace octet

@@ -1,0 +1,70 @@
+// octet quantize: post-training quantization of an FP32 ONNX model to a QDQ int8 model.
+#include <fmt/format.h>
+
+#include "cli_common.h"
+#include "commands.h"
+#include "octet/onnx_io.h"
+#include "quantize_flow.h"
+
+namespace octet::cli {
+
+void add_quantize_command(CLI::App& app) {
+  struct Flags {
+    std::string model, calib, calib_set = "train", data, method = "minmax",
+                preset = "recommended", output;
+    int64_t calib_count = 1000;
+    uint64_t seed = 433;
+    bool per_channel = false, json = false, no_eval = false;
+    NormalizeFlags normalize;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = app.add_subcommand("quantize", "Calibrate and convert an FP32 model to int8 (QDQ ONNX)");
+  cmd->add_option("model", f->model, "FP32 model (.onnx)")->required();
+  cmd->add_option("--calib", f->calib, "Directory with IDX files to calibrate on")->required();
+  cmd->add_option("--calib-set", f->calib_set, "Split to draw calibration images from")
+      ->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+  cmd->add_option("--calib-count", f->calib_count, "Calibration images (drawn at random)")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed of the calibration sample")->capture_default_str();
+  cmd->add_option("--method", f->method, "Activation observer")->capture_default_str();
+  cmd->add_option("--preset", f->preset, "recommended or pytorch-default")
+      ->check(CLI::IsMember({"recommended", "pytorch-default"}))->capture_default_str();
+  cmd->add_flag("--per-channel", f->per_channel, "Per-channel weights (the recommended preset has them)");
+  cmd->add_option("--data", f->data, "Directory whose test split measures accuracy (default: --calib)");
+  cmd->add_flag("--no-eval", f->no_eval, "Skip the before/after accuracy");
+  cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
+  cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
+  f->normalize.add_to(*cmd);
+  cmd->callback([f] {
+    if (f->calib_count <= 0) fail("--calib-count: {} must be > 0", f->calib_count);
+    QuantizeRequest r;
+    r.model_path = f->model;
+    r.fp32 = load_onnx(f->model);
+    r.norm = resolve_normalization(r.fp32, f->model, f->normalize);
+    r.config = QuantizeConfig::preset_named(f->preset);
+    r.config.method = f->method;
+    if (f->per_channel) r.config.weight = QuantSpec::per_channel_weight(0);
+    const Split calib_split = f->calib_set == "test" ? Split::kTest : Split::kTrain;
+    const Dataset calib = load_split(f->calib, calib_split);
+    std::optional<Dataset> test;
+    if (!f->no_eval) {
+      const std::string eval_dir = f->data.empty() ? f->calib : f->data;
+      test = load_split(eval_dir, Split::kTest);
+      r.calib_is_test = calib_split == Split::kTest && eval_dir == f->calib;
+    }
+    if (f->calib_count > calib.size())
+      fail("--calib-count: {} exceeds the {} images of {}", f->calib_count, calib.size(), calib.source);
+    r.calib = &calib;
+    r.test = test ? &*test : nullptr;
+    r.calib_count = f->calib_count;
+    r.seed = f->seed;
+    r.output_path = f->output;
+    const QuantizeOutcome o = run_quantize(r);
+    for (const auto& w : o.warnings) fmt::print(stderr, "octet: warning: {}\n", w);
+    if (f->json)
+      print_json(quantize_report_json(r, o));
+    else
+      print_quantize_report(o);
+  });
+}
+
+}  // namespace octet::cli

@@ -1,0 +1,55 @@
+// The quantize workflow shared by `octet quantize` and `octet demo`.
+#include "quantize_flow.h"
+
+#include <fmt/format.h>
+
+#include "octet/onnx_io.h"
+#include "octet/random.h"
+#include "octet/runtime.h"
+
+namespace octet::cli {
+
+QuantizeOutcome run_quantize(const QuantizeRequest& r) {
+  QuantizeOutcome out;
+  if (r.calib_is_test)
+    out.warnings.push_back(
+        "calibrating on the test set: the evaluation images also chose the scales, so the "
+        "reported accuracy is optimistic (use --calib-set train)");
+  const std::vector<int64_t> indices = sample_indices(r.calib->size(), r.calib_count, r.seed);
+  Calibrator calib(r.fp32, r.config);
+  calibrate_on(calib, *r.calib, indices, r.norm);
+  out.model = calib.convert();
+  for (const auto& w : out.model.warnings) out.warnings.push_back(w);
+  save_onnx(out.model.graph, r.output_path);
+
+  if (r.test) {
+    out.fp32_eval = r.fp32_eval ? *r.fp32_eval : evaluate(Session(r.fp32), *r.test, r.norm);
+    out.int8_eval = evaluate(Session(out.model.graph), *r.test, r.norm);
+  }
+  out.comparison.push_back(model_stats("FP32", r.model_path, r.fp32, out.fp32_eval));
+  out.comparison.push_back(model_stats("int8 " + r.config.preset, r.output_path, out.model.graph,
+                                       out.int8_eval));
+  out.preview = preview_weights(out.model.graph, out.model.layers.at(0), &r.fp32);
+  return out;
+}
+
+void print_quantize_report(const QuantizeOutcome& o) {
+  fmt::print("Observers and quantization parameters:\n{}\n", format_layer_table(o.model.layers));
+  fmt::print("Layer 1 weights:\n{}\n", format_weight_preview(o.preview));
+  fmt::print("{}", format_comparison(o.comparison));
+}
+
+nlohmann::json quantize_report_json(const QuantizeRequest& r, const QuantizeOutcome& o) {
+  return {{"model", r.model_path},
+          {"output", r.output_path},
+          {"preset", r.config.preset},
+          {"config", r.config.describe()},
+          {"calibration", {{"count", r.calib_count}, {"seed", r.seed},
+                           {"set_is_test", r.calib_is_test}}},
+          {"warnings", o.warnings},
+          {"layers", layers_to_json(o.model.layers)},
+          {"weight_preview", to_json(o.preview)},
+          {"comparison", comparison_to_json(o.comparison)}};
+}
+
+}  // namespace octet::cli
