@@ -1,5 +1,5 @@
 // Observers: watch the float values of one tensor during calibration and summarise them into
-// the range its qparams are computed from (docs/quantization.md §11).
+// the range its qparams are computed from (docs/quantization.md §10).
 //
 // An observer is a mergeable statistic. Calibration over a large data set runs as shards, each
 // writing its observers with to_json(); merging the shards' observers gives exactly what one
@@ -7,10 +7,9 @@
 // entropy, MSE later) implements the same interface and is built by name by make_observer().
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -51,7 +50,8 @@ class Observer {
   // qparams for `spec`: qparams_from_range(range(), spec). Methods whose choice depends on the
   // target grid (entropy, MSE) override it. Throws octet::Error naming the tensor when the
   // observer's channel axis differs from the spec's, or anything qparams_from_range throws.
-  virtual QParams qparams(const QuantSpec& spec, std::vector<int64_t>* eps_channels = nullptr) const;
+  virtual QParams qparams(const QuantSpec& spec,
+                          std::vector<int64_t>* eps_channels = nullptr) const;
 
   // The method's name as make_observer knows it: "minmax".
   virtual std::string method() const = 0;

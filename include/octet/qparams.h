@@ -1,6 +1,6 @@
 // Quantization parameters: what a quantized tensor looks like (QuantSpec), the scale and zero
 // point chosen for it (QParams), and the rule that turns an observed range into them
-// (qparams_from_range, PyTorch's MinMaxObserver._calculate_qparams). docs/quantization.md §2-§5.
+// (qparams_from_range, PyTorch's MinMaxObserver._calculate_qparams). docs/quantization.md §1-§5.
 #pragma once
 
 #include <cmath>

@@ -1,7 +1,7 @@
 // Fixed-point requantization (gemmlowp / TFLite style): an int32 accumulator at scale
 // s_in * s_w is brought to the output scale s_out by M = s_in * s_w / s_out, represented as an
 // integer multiplier m0 and a right shift, with no float arithmetic at run time.
-// docs/quantization.md §8, eq. (11)-(13).
+// docs/quantization.md §7, eq. (11)-(13).
 #pragma once
 
 #include <cstdint>
@@ -40,7 +40,7 @@ double requant_real_multiplier(const Requant& r);
 
 // round_half_even(value / 2^shift) for shift in [1, 62], exactly, in int64 (eq. 12).
 inline int64_t rounding_shift_right_half_even(int64_t value, int shift) noexcept {
-  const int64_t floor = value >> shift;  // arithmetic shift: floor division (C++20)
+  const int64_t floor = value >> shift;           // arithmetic shift: floor division (C++20)
   const int64_t rest = value - (floor << shift);  // in [0, 2^shift)
   const int64_t half = int64_t{1} << (shift - 1);
   return floor + ((rest > half || (rest == half && (floor & 1) != 0)) ? 1 : 0);

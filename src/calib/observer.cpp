@@ -25,9 +25,10 @@ std::string describe_axis(int axis) {
 Observer::Observer(std::string tensor_name, int channel_axis)
     : tensor_name_(std::move(tensor_name)), channel_axis_(channel_axis) {
   if (channel_axis < -1)
-    fail("observer for tensor '{}': channel axis {} is invalid (-1 for per-tensor, >= 0 for "
-         "per-channel)",
-         tensor_name_, channel_axis);
+    fail(
+        "observer for tensor '{}': channel axis {} is invalid (-1 for per-tensor, >= 0 for "
+        "per-channel)",
+        tensor_name_, channel_axis);
 }
 
 void Observer::observe(const Tensor& value) {
@@ -56,9 +57,10 @@ void Observer::observe(const Tensor& value) {
   for (int64_t i = 0; i < value.numel(); ++i) {
     if (!std::isfinite(batch.data[i])) {
       const int64_t row = i / (value.numel() / rows);
-      fail("observe tensor '{}': calibration sample {} (row {} of a batch of shape {}, flat "
-           "element {}) is {}; calibration values must be finite",
-           tensor_name_, n_samples_ + row, row, shape_str(value.shape()), i, batch.data[i]);
+      fail(
+          "observe tensor '{}': calibration sample {} (row {} of a batch of shape {}, flat "
+          "element {}) is {}; calibration values must be finite",
+          tensor_name_, n_samples_ + row, row, shape_str(value.shape()), i, batch.data[i]);
     }
   }
   observe_batch(batch);
@@ -135,7 +137,8 @@ std::vector<float> Observer::read_floats(const nlohmann::json& j, const char* ke
     fail("{}: field '{}' must be an array of {} numbers", where, key, count);
   std::vector<float> out(count);
   for (size_t i = 0; i < count; ++i) {
-    if (!v[i].is_number()) fail("{}: field '{}'[{}] is {}, expected a number", where, key, i, v[i].dump());
+    if (!v[i].is_number())
+      fail("{}: field '{}'[{}] is {}, expected a number", where, key, i, v[i].dump());
     // to_json wrote a float widened to double (exact) with enough digits to round-trip the
     // double; narrowing back is exact.
     out[i] = static_cast<float>(v[i].get<double>());
@@ -165,11 +168,14 @@ std::unique_ptr<Observer> Observer::from_json(const nlohmann::json& j, const std
   return obs;
 }
 
-std::vector<std::string> observer_methods() { return {"minmax"}; }
+std::vector<std::string> observer_methods() {
+  return {"minmax"};
+}
 
 std::unique_ptr<Observer> make_observer(const std::string& method, std::string tensor_name,
                                         int channel_axis) {
-  if (method == "minmax") return std::make_unique<MinMaxObserver>(std::move(tensor_name), channel_axis);
+  if (method == "minmax")
+    return std::make_unique<MinMaxObserver>(std::move(tensor_name), channel_axis);
   fail("observer method '{}' is not supported (known: {})", method,
        fmt::join(observer_methods(), ", "));
 }

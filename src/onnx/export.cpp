@@ -69,7 +69,8 @@ void node_to_proto(const Node& node, onnx::NodeProto* proto) {
   proto->set_op_type(node.op_type);
   for (const auto& in : node.inputs) proto->add_input(in);
   for (const auto& out : node.outputs) proto->add_output(out);
-  for (const auto& [key, value] : node.attrs) attribute_to_proto(key, value, proto->add_attribute());
+  for (const auto& [key, value] : node.attrs)
+    attribute_to_proto(key, value, proto->add_attribute());
 }
 
 onnx::ModelProto model_to_proto(const Graph& graph, const std::string& where) {
@@ -101,8 +102,8 @@ onnx::ModelProto model_to_proto(const Graph& graph, const std::string& where) {
 std::string serialize_deterministic(const onnx::ModelProto& model, const std::string& where) {
   const size_t n_bytes = model.ByteSizeLong();
   if (n_bytes > static_cast<size_t>(INT_MAX))
-    fail("{}: the model would be {} bytes, over the 2 GiB limit of a single-file ONNX model",
-         where, n_bytes);
+    fail("{}: the model would be {} bytes, over the 2 GiB limit of a single-file ONNX model", where,
+         n_bytes);
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream string_stream(&bytes);

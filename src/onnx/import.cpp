@@ -31,13 +31,16 @@ constexpr int64_t kMaxOpset = 19;
 // protobuf parses at most INT_MAX bytes; larger models need external data, not supported.
 constexpr uintmax_t kMaxFileBytes = (uintmax_t{1} << 31) - 1;
 
-bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+bool is_default_domain(const std::string& domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
 
 std::string read_model_bytes(const fs::path& file) {
   std::error_code ec;
   const fs::file_status status = fs::status(file, ec);
   if (!fs::exists(status)) fail("{}: no such file", file.string());
-  if (fs::is_directory(status)) fail("{}: is a directory, expected an ONNX model file", file.string());
+  if (fs::is_directory(status))
+    fail("{}: is a directory, expected an ONNX model file", file.string());
   if (!fs::is_regular_file(status)) fail("{}: not a regular file", file.string());
   const uintmax_t size = fs::file_size(file, ec);
   if (ec) fail("{}: cannot read the file size: {}", file.string(), ec.message());
@@ -116,11 +119,16 @@ onnx::AttributeProto::AttributeType attribute_type(const onnx::AttributeProto& a
 Attribute attribute_from_proto(const onnx::AttributeProto& attr, const std::string& where) {
   using A = onnx::AttributeProto;
   switch (attribute_type(attr)) {
-    case A::INT: return attr.i();
-    case A::FLOAT: return attr.f();
-    case A::STRING: return attr.s();
-    case A::INTS: return std::vector<int64_t>(attr.ints().begin(), attr.ints().end());
-    case A::FLOATS: return std::vector<float>(attr.floats().begin(), attr.floats().end());
+    case A::INT:
+      return attr.i();
+    case A::FLOAT:
+      return attr.f();
+    case A::STRING:
+      return attr.s();
+    case A::INTS:
+      return std::vector<int64_t>(attr.ints().begin(), attr.ints().end());
+    case A::FLOATS:
+      return std::vector<float>(attr.floats().begin(), attr.floats().end());
     default:
       fail("{}: attribute '{}' has type {}, which octet does not support", where, attr.name(),
            A::AttributeType_Name(attribute_type(attr)));
@@ -151,9 +159,10 @@ Tensor constant_value(const onnx::NodeProto& node, const std::string& where) {
     const std::vector<int64_t> v(attr.ints().begin(), attr.ints().end());
     return Tensor::from<int64_t>({static_cast<int64_t>(v.size())}, v);
   }
-  fail("{}: Constant attribute '{}' is not supported (octet reads value, value_float, "
-       "value_floats, value_int, value_ints)",
-       where, key);
+  fail(
+      "{}: Constant attribute '{}' is not supported (octet reads value, value_float, "
+      "value_floats, value_int, value_ints)",
+      where, key);
 }
 
 // Node names as given, and "<op_type>_<index>" for unnamed nodes, made unique against every
@@ -186,7 +195,8 @@ void import_initializers(const onnx::GraphProto& proto, const std::string& where
     if (graph->initializers.count(init.name()))
       fail("{}: initializer '{}' is defined twice", where, init.name());
     graph->initializers.emplace(
-        init.name(), tensor_from_proto(init, fmt::format("{}: initializer '{}'", where, init.name())));
+        init.name(),
+        tensor_from_proto(init, fmt::format("{}: initializer '{}'", where, init.name())));
   }
 }
 

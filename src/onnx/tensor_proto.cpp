@@ -31,8 +31,7 @@ void narrow_int32_data(const onnx::TensorProto& proto, T* out, const std::string
   for (int i = 0; i < proto.int32_data_size(); ++i) {
     const int32_t v = proto.int32_data(i);
     if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
-      fail("{}: int32_data[{}] = {} is out of range for {}", what, i, v,
-           dtype_name(dtype_of<T>()));
+      fail("{}: int32_data[{}] = {} is out of range for {}", what, i, v, dtype_name(dtype_of<T>()));
     out[i] = static_cast<T>(v);
   }
 }
@@ -40,11 +39,14 @@ void narrow_int32_data(const onnx::TensorProto& proto, T* out, const std::string
 // Number of elements the typed field for `dtype` holds, and its name, for the count check.
 std::pair<int64_t, const char*> typed_count(const onnx::TensorProto& proto, DType dtype) {
   switch (dtype) {
-    case DType::kF32: return {proto.float_data_size(), "float_data"};
+    case DType::kF32:
+      return {proto.float_data_size(), "float_data"};
     case DType::kI8:
     case DType::kU8:
-    case DType::kI32: return {proto.int32_data_size(), "int32_data"};
-    case DType::kI64: return {proto.int64_data_size(), "int64_data"};
+    case DType::kI32:
+      return {proto.int32_data_size(), "int32_data"};
+    case DType::kI64:
+      return {proto.int64_data_size(), "int64_data"};
   }
   return {0, "?"};
 }
@@ -53,22 +55,33 @@ std::pair<int64_t, const char*> typed_count(const onnx::TensorProto& proto, DTyp
 
 std::optional<DType> dtype_from_onnx(int32_t elem_type) {
   switch (elem_type) {
-    case onnx::TensorProto::FLOAT: return DType::kF32;
-    case onnx::TensorProto::UINT8: return DType::kU8;
-    case onnx::TensorProto::INT8: return DType::kI8;
-    case onnx::TensorProto::INT32: return DType::kI32;
-    case onnx::TensorProto::INT64: return DType::kI64;
-    default: return std::nullopt;
+    case onnx::TensorProto::FLOAT:
+      return DType::kF32;
+    case onnx::TensorProto::UINT8:
+      return DType::kU8;
+    case onnx::TensorProto::INT8:
+      return DType::kI8;
+    case onnx::TensorProto::INT32:
+      return DType::kI32;
+    case onnx::TensorProto::INT64:
+      return DType::kI64;
+    default:
+      return std::nullopt;
   }
 }
 
 int32_t onnx_elem_type(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return onnx::TensorProto::FLOAT;
-    case DType::kU8: return onnx::TensorProto::UINT8;
-    case DType::kI8: return onnx::TensorProto::INT8;
-    case DType::kI32: return onnx::TensorProto::INT32;
-    case DType::kI64: return onnx::TensorProto::INT64;
+    case DType::kF32:
+      return onnx::TensorProto::FLOAT;
+    case DType::kU8:
+      return onnx::TensorProto::UINT8;
+    case DType::kI8:
+      return onnx::TensorProto::INT8;
+    case DType::kI32:
+      return onnx::TensorProto::INT32;
+    case DType::kI64:
+      return onnx::TensorProto::INT64;
   }
   return onnx::TensorProto::UNDEFINED;
 }
@@ -83,8 +96,8 @@ std::string onnx_elem_type_name(int32_t elem_type) {
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what) {
   const std::optional<DType> dtype = dtype_from_onnx(proto.data_type());
   if (!dtype)
-    fail("{}: data type {} is not supported (octet reads float, int8, uint8, int32, int64)",
-         what, onnx_elem_type_name(proto.data_type()));
+    fail("{}: data type {} is not supported (octet reads float, int8, uint8, int32, int64)", what,
+         onnx_elem_type_name(proto.data_type()));
   if (proto.data_location() == onnx::TensorProto::EXTERNAL)
     fail("{}: data is stored externally, which octet does not read", what);
   if (proto.has_segment()) fail("{}: segmented tensors are not supported", what);
@@ -97,8 +110,8 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
   // are only a claim, the data is what the file really holds.
   if (proto.has_raw_data()) {
     const size_t n_bytes = proto.raw_data().size();
-    if (n_bytes % elem_size != 0 || static_cast<uint64_t>(n_bytes / elem_size) !=
-                                        static_cast<uint64_t>(numel))
+    if (n_bytes % elem_size != 0 ||
+        static_cast<uint64_t>(n_bytes / elem_size) != static_cast<uint64_t>(numel))
       fail("{}: raw_data has {} bytes, but shape {} of {} needs {} elements of {} bytes", what,
            n_bytes, shape_str(shape), dtype_name(*dtype), numel, elem_size);
     Tensor tensor(*dtype, shape);
@@ -122,8 +135,12 @@ Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& what
     case DType::kI64:
       std::copy(proto.int64_data().begin(), proto.int64_data().end(), tensor.data<int64_t>());
       break;
-    case DType::kI8: narrow_int32_data(proto, tensor.data<int8_t>(), what); break;
-    case DType::kU8: narrow_int32_data(proto, tensor.data<uint8_t>(), what); break;
+    case DType::kI8:
+      narrow_int32_data(proto, tensor.data<int8_t>(), what);
+      break;
+    case DType::kU8:
+      narrow_int32_data(proto, tensor.data<uint8_t>(), what);
+      break;
   }
   return tensor;
 }

@@ -1,5 +1,5 @@
 // Quantization grids (QuantSpec) and the min/max -> scale/zero-point rule of PyTorch's
-// MinMaxObserver, reproduced float32 operation for operation (docs/quantization.md §3-§5).
+// MinMaxObserver, reproduced float32 operation for operation (docs/quantization.md §3-§5, eq. 3-8).
 #include "octet/qparams.h"
 
 #include <fmt/format.h>
@@ -15,10 +15,14 @@ namespace octet {
 
 int32_t dtype_qmin(DType dtype) {
   switch (dtype) {
-    case DType::kU8: return 0;
-    case DType::kI8: return -128;
-    case DType::kI32: return std::numeric_limits<int32_t>::min();
-    default: break;
+    case DType::kU8:
+      return 0;
+    case DType::kI8:
+      return -128;
+    case DType::kI32:
+      return std::numeric_limits<int32_t>::min();
+    default:
+      break;
   }
   OCTET_CHECK(false, "dtype_qmin({}): not an integer quantized type", dtype_name(dtype));
   return 0;
@@ -26,10 +30,14 @@ int32_t dtype_qmin(DType dtype) {
 
 int32_t dtype_qmax(DType dtype) {
   switch (dtype) {
-    case DType::kU8: return 255;
-    case DType::kI8: return 127;
-    case DType::kI32: return std::numeric_limits<int32_t>::max();
-    default: break;
+    case DType::kU8:
+      return 255;
+    case DType::kI8:
+      return 127;
+    case DType::kI32:
+      return std::numeric_limits<int32_t>::max();
+    default:
+      break;
   }
   OCTET_CHECK(false, "dtype_qmax({}): not an integer quantized type", dtype_name(dtype));
   return 0;
@@ -46,8 +54,7 @@ void QuantSpec::validate(const std::string& what) const {
     fail("{}: quantized range [{}, {}] must satisfy {} <= qmin < qmax <= {} for {}", what, qmin,
          qmax, dtype_qmin(dtype), dtype_qmax(dtype), dtype_name(dtype));
   // PyTorch asserts quant_min <= 0 <= quant_max so that zero is on the grid (eq. 3).
-  if (qmin > 0 || qmax < 0)
-    fail("{}: quantized range [{}, {}] must include 0", what, qmin, qmax);
+  if (qmin > 0 || qmax < 0) fail("{}: quantized range [{}, {}] must include 0", what, qmin, qmax);
   if (per_channel && axis < 0)
     fail("{}: per-channel quantization needs a channel axis >= 0, got {}", what, axis);
   if (!per_channel && axis != -1)
@@ -56,9 +63,10 @@ void QuantSpec::validate(const std::string& what) const {
   // the grid for the full [0, 255] range (PyTorch refuses reduce_range there).
   if (scheme == QScheme::kSymmetric && dtype == DType::kU8 && !custom_range &&
       (qmin != 0 || qmax != 255))
-    fail("{}: symmetric uint8 with range [{}, {}] needs custom_range (zero point 128 is off "
-         "the grid)",
-         what, qmin, qmax);
+    fail(
+        "{}: symmetric uint8 with range [{}, {}] needs custom_range (zero point 128 is off "
+        "the grid)",
+        what, qmin, qmax);
 }
 
 std::string QuantSpec::describe() const {
@@ -110,8 +118,8 @@ void QParams::validate(const Shape& shape, const std::string& what) const {
   if (dtype != DType::kU8 && dtype != DType::kI8)
     fail("{}: quantized dtype is {}, expected uint8 or int8", what, dtype_name(dtype));
   if (scale.empty() || scale.size() != zero_point.size())
-    fail("{}: {} scales and {} zero points, expected the same non-zero count", what,
-         scale.size(), zero_point.size());
+    fail("{}: {} scales and {} zero points, expected the same non-zero count", what, scale.size(),
+         zero_point.size());
   if (axis < -1 || axis >= static_cast<int>(shape.size()))
     fail("{}: quantization axis {} is out of range for shape {}", what, axis, shape_str(shape));
   const int64_t n_expected = axis < 0 ? 1 : shape[static_cast<size_t>(axis)];

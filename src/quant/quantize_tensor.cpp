@@ -2,6 +2,7 @@
 // each contiguous run of one channel (docs/quantization.md eq. 1, 2, 8, 15).
 #include "octet/quantize_tensor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -48,7 +49,8 @@ Tensor quantize_tensor(const Tensor& x, const QParams& qp, const std::string& wh
   qp.validate(x.shape(), what);
   const float* px = x.data<float>();
   for (int64_t i = 0; i < x.numel(); ++i)
-    if (!std::isfinite(px[i])) fail("{}: element {} is {}, expected a finite value", what, i, px[i]);
+    if (!std::isfinite(px[i]))
+      fail("{}: element {} is {}, expected a finite value", what, i, px[i]);
   Tensor q(qp.dtype, x.shape());
   const ChannelLayout l = channel_layout(x.shape(), qp.axis, x.numel());
   for_each_run(l, [&](int64_t offset, int64_t c) {
@@ -85,7 +87,26 @@ Tensor dequantize_tensor(const Tensor& q, const QParams& qp, const std::string& 
 Tensor quantize_weights(const Tensor& w, const QParams& qp, const std::string& what) {
   if (qp.dtype != DType::kI8)
     fail("{}: weights quantize to int8, got {} qparams", what, dtype_name(qp.dtype));
-  return quantize_tensor(w, qp, what);
+  if (w.dtype() != DType::kF32)
+    fail("{}: cannot quantize a {} tensor, expected float32", what, dtype_name(w.dtype()));
+  qp.validate(w.shape(), what);
+  // eq. (8): weights are stored as integers, so no runtime QuantizeLinear has to agree with
+  // them; octet rounds them as PyTorch does, x * float32(1 / s), which makes its int8 weights
+  // identical to PyTorch's. It matters most for symmetric grids: the largest |w| lands on
+  // max|w| / s = 127.5 exactly, a tie that a division may round either way.
+  const ChannelLayout l = channel_layout(w.shape(), qp.axis, w.numel());
+  const float* pw = w.data<float>();
+  for (int64_t i = 0; i < w.numel(); ++i)
+    if (!std::isfinite(pw[i])) fail("{}: element {} is {}, not finite", what, i, pw[i]);
+  Tensor q(DType::kI8, w.shape());
+  for_each_run(l, [&](int64_t offset, int64_t c) {
+    const float inv_scale = 1.0f / qp.scale[static_cast<size_t>(c)];
+    const int32_t zp = qp.zero_point[static_cast<size_t>(c)];
+    for (int64_t i = offset; i < offset + l.inner; ++i)
+      q.data<int8_t>()[i] = static_cast<int8_t>(
+          std::clamp(static_cast<int32_t>(std::nearbyint(pw[i] * inv_scale)) + zp, -128, 127));
+  });
+  return q;
 }
 
 std::vector<float> bias_scales(float scale_in, const std::vector<float>& scales_w) {
@@ -101,8 +122,8 @@ Tensor quantize_bias(const Tensor& b, float scale_in, const std::vector<float>& 
          shape_str(b.shape()));
   const int64_t n_out = b.dim(0);
   if (scales_w.size() != 1 && static_cast<int64_t>(scales_w.size()) != n_out)
-    fail("{}: {} weight scales for a bias of {} channels, expected 1 or {}", what,
-         scales_w.size(), n_out, n_out);
+    fail("{}: {} weight scales for a bias of {} channels, expected 1 or {}", what, scales_w.size(),
+         n_out, n_out);
   const std::vector<float> scales = bias_scales(scale_in, scales_w);
   for (size_t c = 0; c < scales.size(); ++c)
     if (!std::isfinite(scales[c]) || !(scales[c] > 0))
@@ -114,7 +135,8 @@ Tensor quantize_bias(const Tensor& b, float scale_in, const std::vector<float>& 
   constexpr double kLo = std::numeric_limits<int32_t>::min();
   constexpr double kHi = std::numeric_limits<int32_t>::max();
   for (int64_t n = 0; n < n_out; ++n) {
-    if (!std::isfinite(pb[n])) fail("{}: element {} is {}, expected a finite value", what, n, pb[n]);
+    if (!std::isfinite(pb[n]))
+      fail("{}: element {} is {}, expected a finite value", what, n, pb[n]);
     const double s = scales[scales.size() == 1 ? 0 : static_cast<size_t>(n)];
     const double r = std::nearbyint(static_cast<double>(pb[n]) / s);  // eq. (15)
     pq[n] = static_cast<int32_t>(r < kLo ? kLo : (r > kHi ? kHi : r));

@@ -1,5 +1,5 @@
 // Conversion of a real requantization multiplier to the fixed-point pair (m0, shift) used by
-// every integer kernel (docs/quantization.md §8, eq. 11).
+// every integer kernel (docs/quantization.md §7, eq. 11).
 #include "octet/requant.h"
 
 #include <cmath>

@@ -45,7 +45,10 @@ OCTET_TARGET_AVX2 void forward_tile(int64_t kp, const float* x, int64_t ldx, con
     for (int c = 0; c < NR; ++c) wv[c] = _mm256_loadu_ps(w + c * kp + k);
 #pragma GCC unroll 8
     for (int r = 0; r < MR; ++r) {
-      const __m256 xv = _mm256_loadu_ps(x + r * ldx + k);
+      __m256 xv = _mm256_loadu_ps(x + r * ldx + k);
+      // Left alone, GCC folds this load into each FMA that uses it (NR loads instead of one),
+      // and the tile becomes load-bound; the empty asm pins xv in a register.
+      asm("" : "+x"(xv));
 #pragma GCC unroll 8
       for (int c = 0; c < NR; ++c) acc[r][c] = _mm256_fmadd_ps(xv, wv[c], acc[r][c]);
     }
@@ -54,6 +57,37 @@ OCTET_TARGET_AVX2 void forward_tile(int64_t kp, const float* x, int64_t ldx, con
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int c = 0; c < NR; ++c) sums[r * NR + c] = hsum(acc[r][c]);
+}
+
+// The 2x4 tile for short K: y rows {0, 1} x columns [0, 4) of x rows {x0, x1} against w rows
+// {w0..w3}; the eight dot products are reduced together by a tree of horizontal adds into
+// one vector [y(0, 0..3) | y(1, 0..3)], bias added and ReLU applied, so a tile costs 9
+// shuffles/adds instead of 8 separate horizontal sums. Callers pass duplicate rows for a
+// partial tile and drop the extra results.
+OCTET_TARGET_AVX2 __m256 forward_tile_2x4(int64_t kp, const float* x0, const float* x1,
+                                          const float* const w[4], __m128 bias, bool relu) {
+  __m256 acc[2][4];
+#pragma GCC unroll 8
+  for (int c = 0; c < 4; ++c) acc[0][c] = acc[1][c] = _mm256_setzero_ps();
+  for (int64_t k = 0; k < kp; k += kLanes) {
+    __m256 xv0 = _mm256_loadu_ps(x0 + k), xv1 = _mm256_loadu_ps(x1 + k);
+#pragma GCC unroll 8
+    for (int c = 0; c < 4; ++c) {
+      const __m256 wv = _mm256_loadu_ps(w[c] + k);
+      acc[0][c] = _mm256_fmadd_ps(xv0, wv, acc[0][c]);
+      acc[1][c] = _mm256_fmadd_ps(xv1, wv, acc[1][c]);
+    }
+  }
+  // hadd(a, b) = [a0+a1, a2+a3, b0+b1, b2+b3 | a4+a5, a6+a7, b4+b5, b6+b7]; two rounds leave
+  // each 128-bit half holding the four dot products of one row over half of the lanes.
+  const __m256 row0 = _mm256_hadd_ps(_mm256_hadd_ps(acc[0][0], acc[0][1]),
+                                     _mm256_hadd_ps(acc[0][2], acc[0][3]));
+  const __m256 row1 = _mm256_hadd_ps(_mm256_hadd_ps(acc[1][0], acc[1][1]),
+                                     _mm256_hadd_ps(acc[1][2], acc[1][3]));
+  const __m256 sums = _mm256_add_ps(_mm256_permute2f128_ps(row0, row1, 0x20),
+                                    _mm256_permute2f128_ps(row0, row1, 0x31));
+  const __m256 out = _mm256_add_ps(sums, _mm256_set_m128(bias, bias));
+  return relu ? _mm256_max_ps(out, _mm256_setzero_ps()) : out;
 }
 
 // dw rows [0, NR) x floats [0, 8 KV) = sum_i dy[i, r] * x[i, k].
@@ -153,6 +187,50 @@ void f32_dense_forward_5x2__avx2(int64_t m, int64_t n, int64_t kp, const float* 
   }
 }
 
+OCTET_TARGET_AVX2 void f32_dense_forward_2x4__avx2(int64_t m, int64_t n, int64_t kp,
+                                                   const float* x, int64_t ldx, const float* w,
+                                                   const float* b, bool relu, float* y,
+                                                   int64_t ldy) {
+  for (int64_t i0 = 0; i0 < m; i0 += 2) {
+    const int mr = static_cast<int>(std::min<int64_t>(2, m - i0));
+    const float* x0 = x + i0 * ldx;
+    const float* x1 = mr == 2 ? x0 + ldx : x0;
+    for (int64_t j0 = 0; j0 < n; j0 += 4) {
+      const int nr = static_cast<int>(std::min<int64_t>(4, n - j0));
+      const float* rows[4];
+      float bias[4];
+      for (int c = 0; c < 4; ++c) {
+        const int64_t j = j0 + std::min(c, nr - 1);
+        rows[c] = w + j * kp;
+        bias[c] = b[j];
+      }
+      const __m256 out = forward_tile_2x4(kp, x0, x1, rows, _mm_loadu_ps(bias), relu);
+      if (nr == 4) {
+        _mm_storeu_ps(y + i0 * ldy + j0, _mm256_castps256_ps128(out));
+        if (mr == 2) _mm_storeu_ps(y + (i0 + 1) * ldy + j0, _mm256_extractf128_ps(out, 1));
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, out);
+        for (int r = 0; r < mr; ++r)
+          for (int c = 0; c < nr; ++c) y[(i0 + r) * ldy + j0 + c] = tmp[r * 4 + c];
+      }
+    }
+  }
+}
+
+// Long rows amortize the 5x2 tile's horizontal sums and it has the better load-to-FMA ratio;
+// short ones (the hidden layers) are dominated by the reduction, where the 2x4 tile wins.
+constexpr int64_t kForward5x2MinK = 256;
+
+void f32_dense_forward__avx2(int64_t m, int64_t n, int64_t kp, const float* x, int64_t ldx,
+                             const float* w, const float* b, bool relu, float* y, int64_t ldy) {
+  if (kp >= kForward5x2MinK) {
+    f32_dense_forward_5x2__avx2(m, n, kp, x, ldx, w, b, relu, y, ldy);
+  } else {
+    f32_dense_forward_2x4__avx2(m, n, kp, x, ldx, w, b, relu, y, ldy);
+  }
+}
+
 void f32_dense_grad_weight_4x3__avx2(int64_t m, int64_t n, int64_t kp, const float* dy,
                                      int64_t lddy, const float* x, int64_t ldx, float* dw,
                                      float* db) {
@@ -191,7 +269,7 @@ void f32_dense_grad_input_2x4__avx2(int64_t m, int64_t n, int64_t kp, const floa
 }  // namespace
 
 const DenseKernels* dense_kernels_avx2() {
-  static const DenseKernels kernels{"avx2", f32_dense_forward_5x2__avx2,
+  static const DenseKernels kernels{"avx2", f32_dense_forward__avx2,
                                     f32_dense_grad_weight_4x3__avx2,
                                     f32_dense_grad_input_2x4__avx2};
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

@@ -23,7 +23,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 // Removes the temporary file unless the rename has consumed it.
 class TempFileGuard {
@@ -55,7 +57,7 @@ class TempFileGuard {
 // Checks the destination's directory up front, so the message names the real problem
 // ("directory does not exist") rather than the temporary file nobody asked about.
 fs::path checked_directory(const fs::path& file) {
-  const fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
+  fs::path dir = file.has_parent_path() ? file.parent_path() : fs::path(".");
   std::error_code ec;
   const fs::file_status status = fs::status(dir, ec);
   if (!fs::exists(status))
@@ -65,8 +67,6 @@ fs::path checked_directory(const fs::path& file) {
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     fail("{}: cannot write: directory '{}' is not writable ({})", file.string(), dir.string(),
          errno_text(errno));
-  if (fs::is_directory(fs::status(file, ec)))
-    fail("{}: cannot write: the path is a directory", file.string());
   return dir;
 }
 
@@ -88,7 +88,8 @@ void write_all(int fd, std::string_view bytes, const fs::path& file) {
 }  // namespace
 
 void write_file_atomic(const fs::path& file, std::string_view bytes) {
-  if (file.empty() || !file.has_filename()) fail("'{}': cannot write: not a file name", file.string());
+  if (file.empty() || !file.has_filename())
+    fail("'{}': cannot write: not a file name", file.string());
   const fs::path dir = checked_directory(file);
   const fs::path temp =
       dir / ("." + file.filename().string() + ".tmp-" + std::to_string(::getpid()));
@@ -105,8 +106,7 @@ void write_file_atomic(const fs::path& file, std::string_view bytes) {
   if (::fsync(fd) != 0) fail("{}: fsync failed: {}", file.string(), errno_text(errno));
   if (guard.close_fd() != 0) fail("{}: close failed: {}", file.string(), errno_text(errno));
   if (::rename(temp.c_str(), file.c_str()) != 0)
-    fail("{}: cannot rename '{}' into place: {}", file.string(), temp.string(),
-         errno_text(errno));
+    fail("{}: cannot rename '{}' into place: {}", file.string(), temp.string(), errno_text(errno));
   guard.release();
 
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -106,8 +106,14 @@ TEST(MinMaxObserver, MergeOfShardsEqualsOnePass) {
 TEST(MinMaxObserver, JsonRoundTripIsBitExact) {
   MinMaxObserver obs("fc2.out", 0);
   // Values whose shortest decimal forms are long, plus subnormals and extremes.
-  const std::vector<float> x = {0.1f, -0.3f, 1.0f / 3.0f, -std::numeric_limits<float>::denorm_min(),
-                                std::numeric_limits<float>::max(), -1e-38f, 7e-45f, -123456.789f};
+  const std::vector<float> x = {0.1f,
+                                -0.3f,
+                                1.0f / 3.0f,
+                                -std::numeric_limits<float>::denorm_min(),
+                                std::numeric_limits<float>::max(),
+                                -1e-38f,
+                                7e-45f,
+                                -123456.789f};
   obs.observe(Tensor::from<float>({4, 2}, x));
   const std::string text = obs.to_json().dump();
   const std::unique_ptr<Observer> back =
@@ -173,7 +179,9 @@ TEST(MinMaxObserver, NoSamplesIsAnError) {
 TEST(MinMaxObserver, RejectsMismatches) {
   MinMaxObserver per_channel("w", 0);
   per_channel.observe(Tensor(DType::kF32, {3, 2}));
-  EXPECT_NE(error_of([&] { per_channel.observe(Tensor(DType::kF32, {4, 2})); }).find("channels"),
+  EXPECT_NE(error_of([&] {
+              per_channel.observe(Tensor(DType::kF32, {4, 2}));
+            }).find("channels"),
             std::string::npos);
   EXPECT_THROW(per_channel.observe(Tensor(DType::kU8, {3, 2})), Error);
   EXPECT_THROW(MinMaxObserver("w", 2).observe(Tensor(DType::kF32, {3, 2})), Error);

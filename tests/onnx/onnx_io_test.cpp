@@ -1,6 +1,10 @@
 // load_onnx / save_onnx: round trips, deterministic bytes, and the errors a bad file must give.
-// tensor_proto.h comes first: it sets up ONNX_ML / ONNX_NAMESPACE for the libonnx headers.
+// clang-format off
+// First, because it defines ONNX_ML / ONNX_NAMESPACE, which <onnx/checker.h> needs and this
+// target does not get from libonnx's CMake targets.
 #include "onnx/tensor_proto.h"
+// clang-format on
+#include "octet/onnx_io.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +14,6 @@
 #include <sstream>
 
 #include "octet/error.h"
-#include "octet/onnx_io.h"
 #include "octet/random.h"
 #include "onnx/checker.h"
 #include "test_util.h"
@@ -131,15 +134,15 @@ Graph make_qdq() {
       make_node("x_q", "QuantizeLinear", {"x", "x_scale", "x_zero_point"}, {"x_quantized"}));
   g.nodes.push_back(make_node("x_dq", "DequantizeLinear",
                               {"x_quantized", "x_scale", "x_zero_point"}, {"x_dequantized"}));
-  g.nodes.push_back(make_node("w_dq", "DequantizeLinear", {"w_q", "w_scale", "w_zero_point"},
-                              {"w"}, {{"axis", int64_t{0}}}));
-  g.nodes.push_back(make_node("b_dq", "DequantizeLinear", {"b_q", "b_scale"}, {"b"},
+  g.nodes.push_back(make_node("w_dq", "DequantizeLinear", {"w_q", "w_scale", "w_zero_point"}, {"w"},
                               {{"axis", int64_t{0}}}));
+  g.nodes.push_back(
+      make_node("b_dq", "DequantizeLinear", {"b_q", "b_scale"}, {"b"}, {{"axis", int64_t{0}}}));
   g.nodes.push_back(
       make_node("fc", "Gemm", {"x_dequantized", "w", "b"}, {"fc_out"}, {{"transB", int64_t{1}}}));
   g.nodes.push_back(make_node("relu", "Relu", {"fc_out"}, {"relu_out"}));
-  g.nodes.push_back(make_node("y_q", "QuantizeLinear", {"relu_out", "y_scale", "y_zero_point"},
-                              {"y_quantized"}));
+  g.nodes.push_back(
+      make_node("y_q", "QuantizeLinear", {"relu_out", "y_scale", "y_zero_point"}, {"y_quantized"}));
   g.nodes.push_back(
       make_node("y_dq", "DequantizeLinear", {"y_quantized", "y_scale", "y_zero_point"}, {"y"}));
   return g;
@@ -511,8 +514,8 @@ TEST(OnnxIo, TruncatedModelIsRejected) {
   const std::string bytes = read_all(dir / "full.onnx");
   // Cut points inside the graph (the weights make up most of the file). A cut in the tail,
   // after the graph, could leave a well-formed model without metadata, which is not an error.
-  for (size_t cut : {size_t{1}, size_t{7}, bytes.size() / 4, bytes.size() / 2,
-                     bytes.size() * 9 / 10}) {
+  for (size_t cut :
+       {size_t{1}, size_t{7}, bytes.size() / 4, bytes.size() / 2, bytes.size() * 9 / 10}) {
     SCOPED_TRACE(cut);
     write_all(dir / "cut.onnx", bytes.substr(0, cut));
     expect_load_error(dir / "cut.onnx", {(dir / "cut.onnx").string()});

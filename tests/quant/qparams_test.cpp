@@ -5,6 +5,8 @@
 //   s, z = OBSERVER._calculate_qparams(torch.tensor(MIN), torch.tensor(MAX))
 //   float(s).hex(), z.tolist()
 // where OBSERVER is named in each table below (module torch.ao.quantization.observer).
+#include "octet/qparams.h"
+
 #include <gtest/gtest.h>
 
 #include <cfloat>
@@ -12,7 +14,6 @@
 #include <limits>
 
 #include "octet/error.h"
-#include "octet/qparams.h"
 
 namespace octet {
 namespace {
@@ -46,6 +47,12 @@ TEST(QParams, MatchesTorchDefaultActivationObserver) {
       {5.0f, 5.0f, 0x1.42850a0000000p-5f, 0},
       {-1.0f, 1e-6f, 0x1.0204180000000p-7f, 127},
       {-3.0f, 0.01f, 0x1.84504e0000000p-6f, 127},
+      // Ranges where (max - min) / 127 and (max - min) * (1 / 127) differ in float32: torch
+      // divides, and so must octet.
+      {-0.195f, 3.997f, 0x1.0e6688p-5f, 6},
+      {-1.598f, 3.746f, 0x1.58b584p-5f, 38},
+      {-2.526f, 3.74f, 0x1.942e82p-5f, 51},
+      {-1.398f, 1.466f, 0x1.717a82p-6f, 62},
   };
   const QuantSpec spec = QuantSpec::pytorch_default_activation();
   EXPECT_EQ(spec.qmin, 0);
@@ -65,6 +72,11 @@ TEST(QParams, MatchesTorchDefaultWeightObserver) {
       {5.0f, 5.0f, 0x1.4141420000000p-5f, 0},
       {-1.0f, 1e-6f, 0x1.0101020000000p-7f, 0},
       {-3.0f, 0.01f, 0x1.8181820000000p-6f, 0},
+      // max|x| / 127.5 differs from max|x| * (1 / 127.5) here.
+      {-3.141f, 3.764f, 0x1.e3ae6ep-6f, 0},
+      {-1.503f, 2.827f, 0x1.6b4668p-6f, 0},
+      {-1.367f, 3.296f, 0x1.a78adep-6f, 0},
+      {-0.9226f, 3.484f, 0x1.bfb36ap-6f, 0},
   };
   for (const TorchCase& c : cases) expect_matches(QuantSpec::pytorch_default_weight(), c);
 }
@@ -85,6 +97,11 @@ TEST(QParams, MatchesTorchOtherGrids) {
   expect_matches(u8_affine, {-0.4242f, 3.1415f, 0x1.ca33100000000p-7f, 30});
   expect_matches(u8_affine, {0.0f, 6.0f, 0x1.8181820000000p-6f, 0});
   expect_matches(u8_affine, {0.3f, 0.7f, 0x1.67ce340000000p-9f, 0});
+  // (max - min) / 255 differs from (max - min) * (1 / 255) here.
+  expect_matches(u8_affine, {-2.02f, 2.901f, 0x1.3c2dd8p-6f, 105});
+  expect_matches(u8_affine, {-2.14f, 1.264f, 0x1.b56bb4p-7f, 160});
+  expect_matches(u8_affine, {-1.977f, 0.2018f, 0x1.17fae6p-7f, 231});
+  expect_matches(u8_affine, {-0.172f, 2.12f, 0x1.2686c6p-7f, 19});
   expect_matches(u8_sym, {-1.0f, 1.0f, 0x1.0101020000000p-7f, 128});
   expect_matches(u8_sym, {-0.4242f, 3.1415f, 0x1.93b05c0000000p-6f, 128});
   expect_matches(u8_sym, {0.3f, 0.7f, 0x1.67ce340000000p-8f, 128});
@@ -141,10 +158,9 @@ TEST(QParams, ConstantTensorFallsBackToEps) {
 
 // eq. (3): for every affine range, real 0 quantizes to the zero point and back to exactly 0.
 TEST(QParams, ZeroIsExactlyRepresentable) {
-  const QuantSpec specs[] = {QuantSpec::pytorch_default_activation(),
-                             QuantSpec::recommended_activation(),
-                             QuantSpec::torch_default(DType::kI8, QScheme::kAffine),
-                             QuantSpec::pytorch_default_weight()};
+  const QuantSpec specs[] = {
+      QuantSpec::pytorch_default_activation(), QuantSpec::recommended_activation(),
+      QuantSpec::torch_default(DType::kI8, QScheme::kAffine), QuantSpec::pytorch_default_weight()};
   uint32_t state = 12345;
   const auto next = [&state] {
     state = state * 1664525u + 1013904223u;

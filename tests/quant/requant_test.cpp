@@ -1,5 +1,7 @@
 // Fixed-point requantization (docs/quantization.md eq. 11-13): the (m0, shift) conversion and
 // the integer rounding against an exact long double reference, ties included.
+#include "octet/requant.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,7 +12,6 @@
 
 #include "octet/error.h"
 #include "octet/random.h"
-#include "octet/requant.h"
 
 namespace octet {
 namespace {
@@ -38,7 +39,8 @@ int32_t random_acc(Rng& rng) {
   const int bits = static_cast<int>(rng.below(32));
   const int64_t mag = bits == 0 ? 0 : static_cast<int64_t>(rng.next_u64() >> (64 - bits));
   const int64_t v = (rng.next_u64() & 1) ? -mag : mag;
-  return static_cast<int32_t>(std::clamp<int64_t>(v, -(int64_t{1} << 31) + 1, (int64_t{1} << 31) - 1));
+  return static_cast<int32_t>(
+      std::clamp<int64_t>(v, -(int64_t{1} << 31) + 1, (int64_t{1} << 31) - 1));
 }
 
 TEST(Requant, FromMultiplierNormalisesM0) {
@@ -112,7 +114,8 @@ TEST(Requant, RoundsExactTiesToEven) {
   for (int i = 0; i < 200000; ++i) {
     const int32_t m0 = static_cast<int32_t>((1u << 30) + (rng.next_u64() >> 34));
     const int tz = std::countr_zero(static_cast<uint32_t>(m0));
-    const int shift = tz + 1 + static_cast<int>(rng.below(static_cast<uint64_t>(std::min(62 - tz, 31))));
+    const int shift =
+        tz + 1 + static_cast<int>(rng.below(static_cast<uint64_t>(std::min(62 - tz, 31))));
     const int acc_tz = shift - 1 - tz;  // in [0, 30]
     const int odd_bits = 30 - acc_tz;
     const int64_t odd =
@@ -134,7 +137,8 @@ TEST(Requant, SmallTiesByHand) {
   const Requant half{1 << 30, 31};  // M = 0.5
   const int32_t acc[] = {1, 3, 5, -1, -3, -5, 7, -7};
   const int32_t want[] = {0, 2, 2, 0, -2, -2, 4, -4};  // 0.5->0, 1.5->2, 2.5->2, 3.5->4
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(requantize(acc[i], half, 0, -1000, 1000), want[i]) << acc[i];
+  for (int i = 0; i < 8; ++i)
+    EXPECT_EQ(requantize(acc[i], half, 0, -1000, 1000), want[i]) << acc[i];
 }
 
 // eq. (13): the zero point is added after rounding, then the clamp applies.

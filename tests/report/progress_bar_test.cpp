@@ -17,7 +17,7 @@ TEST(ProgressBar, FormatsLikeTqdm) {
 
 TEST(ProgressBar, FitsTheWidth) {
   // Every bar cell is one column: full blocks, one partial block, spaces.
-  for (int width : {40, 80, 200}) {
+  for (int width : {60, 80, 200}) {
     const std::string line = format_progress_line("eval", 1, 3, 1.0, "", width);
     int columns = 0;
     for (unsigned char ch : line) columns += (ch & 0xC0) != 0x80;  // count UTF-8 lead bytes

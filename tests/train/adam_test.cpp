@@ -39,10 +39,10 @@ constexpr float kTorchExpAvgSq[9] = {0.00013989002f, 7.98800465e-05f, 0.00049009
                                      0.000749250292f, 4.99250291e-06f, 0.00898800418f};
 
 // PyTorch's kernels may fuse a multiply and an add (FMA) where octet does not, so the two can
-// differ in the last bit of an operation: allow a few float ulp of the value, and of the
-// update size (1e-3) for parameters that cancel towards 0.
-void expect_close(float want, float got, const char* what, int step, int i) {
-  const float tolerance = 4e-7f * std::max(std::fabs(want), 1e-3f);
+// differ in the last bit of an operation: allow a few float ulp of the value, or of the terms
+// that cancelled to give it (`scale`: updates of 1e-3 for parameters, g / 10 for exp_avg).
+void expect_close(float want, float got, float scale, const char* what, int step, int i) {
+  const float tolerance = 4e-7f * std::max(std::fabs(want), scale);
   EXPECT_NEAR(want, got, tolerance) << what << " after step " << step << " index " << i;
 }
 
@@ -51,12 +51,13 @@ TEST(Adam, MatchesTorchOptimAdam) {
   Adam adam(9, AdamOptions{});
   for (int step = 0; step < 3; ++step) {
     adam.step(p, std::span<const float>(kGrads[step], 9));
-    for (int i = 0; i < 9; ++i) expect_close(kTorchParams[step][i], p[i], "param", step + 1, i);
+    for (int i = 0; i < 9; ++i) expect_close(kTorchParams[step][i], p[i], 1e-3f, "param", step + 1, i);
   }
   EXPECT_EQ(adam.steps(), 3);
   for (int i = 0; i < 9; ++i) {
-    expect_close(kTorchExpAvg[i], adam.first_moment().data<float>()[i], "exp_avg", 3, i);
-    expect_close(kTorchExpAvgSq[i], adam.second_moment().data<float>()[i], "exp_avg_sq", 3, i);
+    expect_close(kTorchExpAvg[i], adam.first_moment().data<float>()[i], 0.03f, "exp_avg", 3, i);
+    expect_close(kTorchExpAvgSq[i], adam.second_moment().data<float>()[i], 0.0f, "exp_avg_sq", 3,
+                 i);
   }
 }
 

@@ -91,7 +91,7 @@ TEST(Mlp, InitializesLikeTorchLinearInDrawOrder) {
   // Parameter count without padding: 784*50+50 + 50*80+80 + 80*30+30 + 30*10+10.
   int64_t real = 0;
   for (size_t l = 0; l < 4; ++l) real += mlp.weight(l).numel() + mlp.bias(l).numel();
-  EXPECT_EQ(real, 45350);
+  EXPECT_EQ(real, 46070);
   EXPECT_TRUE(mlp.layers()[0].relu && mlp.layers()[2].relu && !mlp.layers()[3].relu);
 }
 

@@ -111,7 +111,8 @@ TEST(AtomicFile, FailedWriteKeepsPreviousFileAndNoTemporary) {
   write_file_atomic(target, previous);
 
   // With SIGXFSZ ignored, a write past RLIMIT_FSIZE fails with EFBIG instead of killing us.
-  struct sigaction ignore {}, old_action {};
+  struct sigaction ignore {
+  }, old_action{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGXFSZ, &ignore, &old_action), 0);
   rlimit old_limit{};

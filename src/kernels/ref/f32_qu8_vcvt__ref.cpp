@@ -1,7 +1,7 @@
 // f32 -> uint8 quantization, one element at a time: y = clamp(round_half_even(x / scale) + zp,
 // 0, 255) (docs/quantization.md eq. 2). Any n, no alignment; NaN maps to the zero point.
-#include "octet/qparams.h"
 #include "kernels/ref/ref_kernels.h"
+#include "octet/qparams.h"
 
 namespace octet::kernels {
 

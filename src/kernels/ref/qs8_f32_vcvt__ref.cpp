@@ -1,7 +1,7 @@
 // int8 -> f32 dequantization: y = scale * (x - zp) (docs/quantization.md eq. 1), one float32
 // rounding per element. Any n, no alignment.
-#include "octet/qparams.h"
 #include "kernels/ref/ref_kernels.h"
+#include "octet/qparams.h"
 
 namespace octet::kernels {
 

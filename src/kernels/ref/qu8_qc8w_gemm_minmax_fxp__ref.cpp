@@ -5,8 +5,8 @@
 
 namespace octet::kernels {
 
-void qu8_qc8w_gemm_minmax_fxp__ref(size_t m, size_t n, size_t k, const uint8_t* a,
-                                   size_t a_stride, const int8_t* w, uint8_t* c, size_t c_stride,
+void qu8_qc8w_gemm_minmax_fxp__ref(size_t m, size_t n, size_t k, const uint8_t* a, size_t a_stride,
+                                   const int8_t* w, uint8_t* c, size_t c_stride,
                                    const QGemmParams& params) noexcept {
   for (size_t i = 0; i < m; ++i) {
     const uint8_t* a_row = a + i * a_stride;  // [K]

@@ -26,10 +26,11 @@ void qu8_qc8w_gemm_prepare(size_t n, size_t k, const int8_t* w, const int32_t* b
     // Every partial sum the kernel forms is bias + a subset of a * w with 0 <= a <= 255.
     const int64_t bound = (adjusted < 0 ? -adjusted : adjusted) + 255 * sum_abs;
     if (bound >= kLimit)
-      fail("{}: output channel {}: bias {} with activation zero point {} and weight row sum |w| "
-           "{} can overflow the int32 accumulator (|bias - zp * sum w| + 255 * sum |w| = {} >= "
-           "2^31)",
-           what, j, bias_q ? bias_q[j] : 0, zero_point_a, sum_abs, bound);
+      fail(
+          "{}: output channel {}: bias {} with activation zero point {} and weight row sum |w| "
+          "{} can overflow the int32 accumulator (|bias - zp * sum w| + 255 * sum |w| = {} >= "
+          "2^31)",
+          what, j, bias_q ? bias_q[j] : 0, zero_point_a, sum_abs, bound);
     bias_adjusted[j] = static_cast<int32_t>(adjusted);
   }
 }

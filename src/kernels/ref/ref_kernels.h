@@ -28,11 +28,11 @@ void qs8_f32_vcvt__ref(size_t n, const int8_t* x, float* y, const CvtParams& par
 // Epilogue of the quantized GEMM: per-output-channel bias and requantization, output zero
 // point and clamp (eq. 9-14).
 struct QGemmParams {
-  const int32_t* bias = nullptr;       // [N] bias_adjusted from qu8_qc8w_gemm_prepare
-  const Requant* requant = nullptr;    // [N] s_in * s_w[n] / s_out as fixed point
-  int32_t zero_point_out = 0;          // in [out_min, out_max]
-  int32_t out_min = 0;                 // clamp in the quantized domain, 0 <= out_min
-  int32_t out_max = 255;               // out_min <= out_max <= 255; ReLU: out_min = zp_out
+  const int32_t* bias = nullptr;     // [N] bias_adjusted from qu8_qc8w_gemm_prepare
+  const Requant* requant = nullptr;  // [N] s_in * s_w[n] / s_out as fixed point
+  int32_t zero_point_out = 0;        // in [out_min, out_max]
+  int32_t out_min = 0;               // clamp in the quantized domain, 0 <= out_min
+  int32_t out_max = 255;             // out_min <= out_max <= 255; ReLU: out_min = zp_out
 };
 
 // C[m][n] = clamp(requantize(bias[n] + sum_k A[m][k] * W[n][k]) + zero_point_out)   (eq. 9-14)
@@ -42,8 +42,8 @@ struct QGemmParams {
 //   C: uint8 output [M, N], row stride c_stride elements.
 // Preconditions (checked by qu8_qc8w_gemm_prepare): K < 2^16 and, for every n,
 // |bias[n]| + 255 * sum_k |W[n][k]| < 2^31, so no partial sum in any order overflows int32.
-void qu8_qc8w_gemm_minmax_fxp__ref(size_t m, size_t n, size_t k, const uint8_t* a,
-                                   size_t a_stride, const int8_t* w, uint8_t* c, size_t c_stride,
+void qu8_qc8w_gemm_minmax_fxp__ref(size_t m, size_t n, size_t k, const uint8_t* a, size_t a_stride,
+                                   const int8_t* w, uint8_t* c, size_t c_stride,
                                    const QGemmParams& params) noexcept;
 
 // The create-time half of the GEMM: bias_adjusted[n] = bias_q[n] - zero_point_a * sum_k W[n][k]
