@@ -35,7 +35,8 @@ fs::path find_data_dir() {
   candidates.emplace_back("data/fashion-mnist");
   candidates.emplace_back("/usr/share/datasets/fashion-mnist");
   for (const fs::path& dir : candidates)
-    if (fs::exists(dir / "train-images-idx3-ubyte.gz") || fs::exists(dir / "train-images-idx3-ubyte"))
+    if (fs::exists(dir / "train-images-idx3-ubyte.gz") ||
+        fs::exists(dir / "train-images-idx3-ubyte"))
       return dir;
   return {};
 }
@@ -83,7 +84,10 @@ double test_accuracy(const octet::Graph& graph, const BenchData& data) {
   for (int k = 1;; ++k) {
     const octet::Tensor* w = graph.initializer("fc" + std::to_string(k) + ".weight");
     if (w == nullptr) break;
-    Layer layer{w->dim(1), w->dim(0), {}, graph.initializer("fc" + std::to_string(k) + ".bias")->data<float>()};
+    Layer layer{w->dim(1),
+                w->dim(0),
+                {},
+                graph.initializer("fc" + std::to_string(k) + ".bias")->data<float>()};
     layer.w.assign(static_cast<size_t>(layer.n_out * padded(layer.n_in)), 0.0f);
     for (int64_t j = 0; j < layer.n_out; ++j)
       std::copy_n(w->data<float>() + j * layer.n_in, layer.n_in,

@@ -24,7 +24,7 @@ namespace {
 
 constexpr int64_t kIrVersion = 8;  // ONNX 1.10+, read by every current ONNX Runtime
 constexpr const char* kProducerName = "octet";
-constexpr const char* kProducerVersion = "0.1.0";  // the project() version in CMakeLists.txt
+constexpr const char* kProducerVersion = OCTET_VERSION;  // project() version, from CMake
 
 void value_info_to_proto(const ValueInfo& info, onnx::ValueInfoProto* proto) {
   proto->set_name(info.name);

@@ -152,7 +152,7 @@ QParams qparams_from_range(const std::vector<float>& min, const std::vector<floa
          min.size(), max.size());
   if (!spec.per_channel && min.size() != 1)
     fail("{}: per-tensor quantization needs one range, got {}", what, min.size());
-  if (eps_channels) eps_channels->clear();
+  if (eps_channels != nullptr) eps_channels->clear();
 
   QParams qp;
   qp.axis = spec.per_channel ? spec.axis : -1;
@@ -191,7 +191,7 @@ QParams qparams_from_range(const std::vector<float>& min, const std::vector<floa
            min[c], max[c]);
     if (!(scale >= kEps)) {  // torch.max(scale, eps)
       scale = kEps;
-      if (eps_channels) eps_channels->push_back(static_cast<int64_t>(c));
+      if (eps_channels != nullptr) eps_channels->push_back(static_cast<int64_t>(c));
     }
     if (spec.scheme == QScheme::kAffine) {
       // eq. (6): torch.round is round-half-to-even; min_neg / scale is in [-(qmax-qmin), 0]

@@ -1,6 +1,4 @@
 // The tqdm-like progress bar: drawn on stderr only when it is a terminal, rate-limited.
-#include "octet/progress.h"
-
 #include <fmt/format.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -8,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+
+#include "octet/progress.h"
 
 namespace octet {
 
@@ -50,8 +50,9 @@ int terminal_width() {
 std::string format_progress_line(std::string_view label, int64_t count, int64_t total,
                                  double elapsed_seconds, std::string_view postfix, int width) {
   const double rate = elapsed_seconds > 0 ? static_cast<double>(count) / elapsed_seconds : 0.0;
-  const std::string rate_text = rate >= 1.0 || rate == 0.0 ? fmt::format("{:.2f}it/s", rate)
-                                                           : fmt::format("{:.2f}s/it", 1.0 / rate);
+  const std::string rate_text = rate == 0.0   ? std::string("?it/s")
+                                : rate >= 1.0 ? fmt::format("{:.2f}it/s", rate)
+                                              : fmt::format("{:.2f}s/it", 1.0 / rate);
   const std::string tail = postfix.empty() ? "" : fmt::format(", {}", postfix);
   if (total <= 0) {
     return fmt::format("{} {}it [{}, {}{}]", label, count, format_duration(elapsed_seconds),
@@ -63,9 +64,9 @@ std::string format_progress_line(std::string_view label, int64_t count, int64_t 
                : "?";
   const std::string left =
       fmt::format("{} {:3d}%", label, static_cast<int>(std::floor(fraction * 100)));
-  const std::string right = fmt::format(" {}/{} [{}<{}, {}{}]", count, total,
-                                        format_duration(elapsed_seconds), remaining, rate_text,
-                                        tail);
+  const std::string right =
+      fmt::format(" {}/{} [{}<{}, {}{}]", count, total, format_duration(elapsed_seconds), remaining,
+                  rate_text, tail);
   // Left and right are ASCII apart from the label, so their byte length is their width.
   const int cells = width - static_cast<int>(left.size() + right.size()) - 2;
   if (cells < 4) return left + right;
@@ -79,11 +80,13 @@ ProgressBar::ProgressBar(int64_t total, std::string label, bool enabled)
   draw();
 }
 
-ProgressBar::~ProgressBar() { close(); }
+ProgressBar::~ProgressBar() {
+  close();
+}
 
 bool ProgressBar::due() const {
-  return active_ && std::chrono::duration<double>(Clock::now() - last_draw_).count() >=
-                        kRedrawSeconds;
+  return active_ &&
+         std::chrono::duration<double>(Clock::now() - last_draw_).count() >= kRedrawSeconds;
 }
 
 void ProgressBar::update(int64_t n, std::string_view postfix) {

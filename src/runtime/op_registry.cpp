@@ -6,8 +6,9 @@
 
 namespace octet::runtime {
 
-const std::map<std::string, OpFactory>& op_registry() {
-  static const std::map<std::string, OpFactory> registry = {
+namespace {
+std::map<std::string, OpFactory> build_registry() {
+  std::map<std::string, OpFactory> registry = {
       {"Add", make_add},
       {"DequantizeLinear", make_dequantize_linear},
       {"Dropout", make_identity},  // inference: the identity (a mask output is not supported)
@@ -19,6 +20,15 @@ const std::map<std::string, OpFactory>& op_registry() {
       {"Relu", make_relu},
       {"Reshape", make_reshape},
   };
+  register_conv_ops(registry);
+  register_tensor_ops(registry);
+  register_integer_ops(registry);
+  return registry;
+}
+}  // namespace
+
+const std::map<std::string, OpFactory>& op_registry() {
+  static const std::map<std::string, OpFactory> registry = build_registry();
   return registry;
 }
 

@@ -57,7 +57,8 @@ void f32_adam_update__sse(int64_t n, float* p, const float* g, float* m, float* 
     _mm_storeu_ps(m + i, mi);
     _mm_storeu_ps(v + i, vi);
     const __m128 denom = _mm_add_ps(_mm_div_ps(_mm_sqrt_ps(vi), bias_correction2_sqrt), eps);
-    const __m128 pi = _mm_add_ps(_mm_loadu_ps(p + i), _mm_mul_ps(neg_step_size, _mm_div_ps(mi, denom)));
+    const __m128 pi =
+        _mm_add_ps(_mm_loadu_ps(p + i), _mm_mul_ps(neg_step_size, _mm_div_ps(mi, denom)));
     _mm_storeu_ps(p + i, pi);
   }
   f32_adam_update__ref(n - i, p + i, g + i, m + i, v + i, s);
@@ -66,8 +67,8 @@ void f32_adam_update__sse(int64_t n, float* p, const float* g, float* m, float* 
 // target("avx2") without "fma" on purpose: the compiler must not fuse a multiply and an add,
 // which would round differently from the SSE and scalar loops.
 __attribute__((target("avx2"))) void f32_adam_update__avx2(int64_t n, float* p, const float* g,
-                                                          float* m, float* v,
-                                                          const AdamScalars& s) {
+                                                           float* m, float* v,
+                                                           const AdamScalars& s) {
   const __m256 beta1 = _mm256_set1_ps(s.beta1);
   const __m256 one_minus_beta1 = _mm256_set1_ps(s.one_minus_beta1);
   const __m256 beta2 = _mm256_set1_ps(s.beta2);

@@ -80,10 +80,10 @@ OCTET_TARGET_AVX2 __m256 forward_tile_2x4(int64_t kp, const float* x0, const flo
   }
   // hadd(a, b) = [a0+a1, a2+a3, b0+b1, b2+b3 | a4+a5, a6+a7, b4+b5, b6+b7]; two rounds leave
   // each 128-bit half holding the four dot products of one row over half of the lanes.
-  const __m256 row0 = _mm256_hadd_ps(_mm256_hadd_ps(acc[0][0], acc[0][1]),
-                                     _mm256_hadd_ps(acc[0][2], acc[0][3]));
-  const __m256 row1 = _mm256_hadd_ps(_mm256_hadd_ps(acc[1][0], acc[1][1]),
-                                     _mm256_hadd_ps(acc[1][2], acc[1][3]));
+  const __m256 row0 =
+      _mm256_hadd_ps(_mm256_hadd_ps(acc[0][0], acc[0][1]), _mm256_hadd_ps(acc[0][2], acc[0][3]));
+  const __m256 row1 =
+      _mm256_hadd_ps(_mm256_hadd_ps(acc[1][0], acc[1][1]), _mm256_hadd_ps(acc[1][2], acc[1][3]));
   const __m256 sums = _mm256_add_ps(_mm256_permute2f128_ps(row0, row1, 0x20),
                                     _mm256_permute2f128_ps(row0, row1, 0x31));
   const __m256 out = _mm256_add_ps(sums, _mm256_set_m128(bias, bias));
@@ -142,8 +142,8 @@ OCTET_TARGET_AVX2 void grad_input_tile(int64_t n, const float* dy, int64_t lddy,
   for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 8
     for (int v = 0; v < KV; ++v) {
-      const __m256 active = _mm256_cmp_ps(_mm256_loadu_ps(a + r * lda + v * kLanes), zero,
-                                          _CMP_GT_OQ);
+      const __m256 active =
+          _mm256_cmp_ps(_mm256_loadu_ps(a + r * lda + v * kLanes), zero, _CMP_GT_OQ);
       _mm256_storeu_ps(dx + r * lddx + v * kLanes, _mm256_and_ps(acc[r][v], active));
     }
 }
@@ -155,10 +155,11 @@ using GradInputTileFn = void (*)(int64_t, const float*, int64_t, const float*, i
                                  const float*, int64_t, float*, int64_t);
 
 // Tiles for every remainder shape, indexed [rows - 1][columns - 1].
-constexpr ForwardTileFn kForwardTiles[5][2] = {
-    {forward_tile<1, 1>, forward_tile<1, 2>}, {forward_tile<2, 1>, forward_tile<2, 2>},
-    {forward_tile<3, 1>, forward_tile<3, 2>}, {forward_tile<4, 1>, forward_tile<4, 2>},
-    {forward_tile<5, 1>, forward_tile<5, 2>}};
+constexpr ForwardTileFn kForwardTiles[5][2] = {{forward_tile<1, 1>, forward_tile<1, 2>},
+                                               {forward_tile<2, 1>, forward_tile<2, 2>},
+                                               {forward_tile<3, 1>, forward_tile<3, 2>},
+                                               {forward_tile<4, 1>, forward_tile<4, 2>},
+                                               {forward_tile<5, 1>, forward_tile<5, 2>}};
 constexpr GradWeightTileFn kGradWeightTiles[4][3] = {
     {grad_weight_tile<1, 1>, grad_weight_tile<1, 2>, grad_weight_tile<1, 3>},
     {grad_weight_tile<2, 1>, grad_weight_tile<2, 2>, grad_weight_tile<2, 3>},
@@ -169,8 +170,7 @@ constexpr GradInputTileFn kGradInputTiles[2][4] = {
     {grad_input_tile<2, 1>, grad_input_tile<2, 2>, grad_input_tile<2, 3>, grad_input_tile<2, 4>}};
 
 void f32_dense_forward_5x2__avx2(int64_t m, int64_t n, int64_t kp, const float* x, int64_t ldx,
-                                 const float* w, const float* b, bool relu, float* y,
-                                 int64_t ldy) {
+                                 const float* w, const float* b, bool relu, float* y, int64_t ldy) {
   for (int64_t i0 = 0; i0 < m; i0 += 5) {
     const int mr = static_cast<int>(std::min<int64_t>(5, m - i0));
     for (int64_t j0 = 0; j0 < n; j0 += 2) {
@@ -187,10 +187,9 @@ void f32_dense_forward_5x2__avx2(int64_t m, int64_t n, int64_t kp, const float* 
   }
 }
 
-OCTET_TARGET_AVX2 void f32_dense_forward_2x4__avx2(int64_t m, int64_t n, int64_t kp,
-                                                   const float* x, int64_t ldx, const float* w,
-                                                   const float* b, bool relu, float* y,
-                                                   int64_t ldy) {
+OCTET_TARGET_AVX2 void f32_dense_forward_2x4__avx2(int64_t m, int64_t n, int64_t kp, const float* x,
+                                                   int64_t ldx, const float* w, const float* b,
+                                                   bool relu, float* y, int64_t ldy) {
   for (int64_t i0 = 0; i0 < m; i0 += 2) {
     const int mr = static_cast<int>(std::min<int64_t>(2, m - i0));
     const float* x0 = x + i0 * ldx;
@@ -251,17 +250,17 @@ void f32_dense_grad_weight_4x3__avx2(int64_t m, int64_t n, int64_t kp, const flo
   }
 }
 
-void f32_dense_grad_input_2x4__avx2(int64_t m, int64_t n, int64_t kp, const float* dy,
-                                    int64_t lddy, const float* w, const float* a, int64_t lda,
-                                    float* dx, int64_t lddx) {
+void f32_dense_grad_input_2x4__avx2(int64_t m, int64_t n, int64_t kp, const float* dy, int64_t lddy,
+                                    const float* w, const float* a, int64_t lda, float* dx,
+                                    int64_t lddx) {
   const int64_t k_vectors = kp / kLanes;
   for (int64_t i0 = 0; i0 < m; i0 += 2) {
     const int mr = static_cast<int>(std::min<int64_t>(2, m - i0));
     for (int64_t v0 = 0; v0 < k_vectors; v0 += 4) {
       const int kv = static_cast<int>(std::min<int64_t>(4, k_vectors - v0));
       kGradInputTiles[mr - 1][kv - 1](n, dy + i0 * lddy, lddy, w + v0 * kLanes, kp,
-                                      a + i0 * lda + v0 * kLanes, lda,
-                                      dx + i0 * lddx + v0 * kLanes, lddx);
+                                      a + i0 * lda + v0 * kLanes, lda, dx + i0 * lddx + v0 * kLanes,
+                                      lddx);
     }
   }
 }

@@ -12,8 +12,8 @@ namespace octet::train {
 Mlp::Mlp(int64_t n_in, const std::vector<int64_t>& hidden, int64_t n_out, int64_t max_batch,
          Rng& rng, const DenseKernels& kernels)
     : kernels_(kernels), max_batch_(max_batch) {
-  OCTET_CHECK(n_in > 0 && n_out > 0 && max_batch > 0, "MLP {} -> {} for batches of {}", n_in,
-              n_out, max_batch);
+  OCTET_CHECK(n_in > 0 && n_out > 0 && max_batch > 0, "MLP {} -> {} for batches of {}", n_in, n_out,
+              max_batch);
   std::vector<int64_t> widths{n_in};
   widths.insert(widths.end(), hidden.begin(), hidden.end());
   widths.push_back(n_out);
@@ -115,8 +115,7 @@ Graph export_mlp_graph(const Mlp& mlp, const Shape& chw, const Normalization& no
   graph.name = "octet_mlp";
   graph.opset = 13;
   graph.metadata[kNormalizeKey] = norm.to_string();
-  graph.inputs.push_back(
-      {"input", DType::kF32, {-1, chw[0], chw[1], chw[2]}, {"N", "", "", ""}});
+  graph.inputs.push_back({"input", DType::kF32, {-1, chw[0], chw[1], chw[2]}, {"N", "", "", ""}});
   graph.outputs.push_back({"logits", DType::kF32, {-1, mlp.n_out()}, {"N", ""}});
 
   Node flatten{"flatten", "Flatten", {"input"}, {"flatten_out"}, {}};

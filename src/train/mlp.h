@@ -24,8 +24,8 @@ namespace octet::train {
 struct DenseLayer {
   int64_t n_in = 0;
   int64_t n_out = 0;
-  int64_t ld_in = 0;   // padded(n_in): the row length of W and of the layer's input
-  int64_t ld_out = 0;  // padded(n_out): the row length of the layer's output
+  int64_t ld_in = 0;          // padded(n_in): the row length of W and of the layer's input
+  int64_t ld_out = 0;         // padded(n_out): the row length of the layer's output
   int64_t weight_offset = 0;  // of W in params() and grads()
   int64_t bias_offset = 0;    // of b
   bool relu = false;          // every layer but the last
@@ -37,8 +37,8 @@ class Mlp {
   // uniform in [-1/sqrt(n_in), 1/sqrt(n_in)) of each layer, drawn from `rng` layer by layer,
   // W row-major before b. Buffers hold batches of up to max_batch rows. Widths must be > 0
   // (checked by the caller; an invariant here).
-  Mlp(int64_t n_in, const std::vector<int64_t>& hidden, int64_t n_out, int64_t max_batch,
-      Rng& rng, const DenseKernels& kernels = dense_kernels());
+  Mlp(int64_t n_in, const std::vector<int64_t>& hidden, int64_t n_out, int64_t max_batch, Rng& rng,
+      const DenseKernels& kernels = dense_kernels());
 
   const std::vector<DenseLayer>& layers() const { return layers_; }
   int64_t n_in() const { return layers_.front().n_in; }
@@ -78,9 +78,9 @@ class Mlp {
   const DenseKernels& kernels_;
   std::vector<DenseLayer> layers_;
   int64_t max_batch_ = 0;
-  int64_t batch_ = 0;  // rows of the last forward()
-  Tensor params_;      // f32, the layout above
-  Tensor grads_;       // f32, the same layout
+  int64_t batch_ = 0;              // rows of the last forward()
+  Tensor params_;                  // f32, the layout above
+  Tensor grads_;                   // f32, the same layout
   std::vector<Tensor> acts_;       // [0]: input; [l + 1]: output of layer l (after its ReLU)
   std::vector<Tensor> grad_outs_;  // [l]: dL/d(output of layer l before its ReLU)
 };

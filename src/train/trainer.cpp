@@ -61,8 +61,8 @@ void check_data(const Dataset& train) {
 
 // Rows [begin, begin + m) of `order` into the network input (x [m, ldx]) and `labels`.
 void load_batch(const Dataset& train, const std::vector<PixelTable>& tables,
-                const std::vector<int64_t>& order, int64_t begin, int64_t m, float* x,
-                int64_t ldx, uint8_t* labels) {
+                const std::vector<int64_t>& order, int64_t begin, int64_t m, float* x, int64_t ldx,
+                uint8_t* labels) {
   const int64_t channels = train.images.dim(1);
   const int64_t plane = train.images.dim(2) * train.images.dim(3);
   const uint8_t* pixels = train.images.data<uint8_t>();
@@ -94,10 +94,18 @@ void prefetch_batch(const Dataset& train, const std::vector<int64_t>& order, int
   }
 }
 
+// The progress bar's postfix: the running mean loss of the epoch, and which epoch if several.
+std::string progress_text(int64_t epoch, int64_t epochs, double avg_loss) {
+  if (epochs == 1) return fmt::format("loss {:.4f}", avg_loss);
+  return fmt::format("epoch {}/{}, loss {:.4f}", epoch + 1, epochs, avg_loss);
+}
+
 // torch.optim.Adam gets lr as a Python double; the float flag 1e-3f is 1.00000005e-3. The
 // shortest decimal that reads back as the same float ("0.001") recovers the number the user
 // wrote, so the step sizes match PyTorch's to the last bit.
-double lr_as_typed(float lr) { return std::stod(fmt::format("{}", lr)); }
+double lr_as_typed(float lr) {
+  return std::stod(fmt::format("{}", lr));
+}
 
 }  // namespace
 
@@ -137,20 +145,23 @@ TrainResult train_mlp(const Dataset& train, const Normalization& norm, const Tra
   for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
     const std::vector<int64_t> order = shuffled_indices(n, rng);
     loss_sum = 0.0;
+    int64_t epoch_steps = 0;
     for (int64_t begin = 0; begin < n; begin += cfg.batch) {
       const int64_t m = std::min(cfg.batch, n - begin);
       load_batch(train, tables, order, begin, m, mlp.input(), mlp.input_stride(), labels.data());
-      if (begin + m < n) prefetch_batch(train, order, begin + m, std::min(cfg.batch, n - begin - m));
+      if (begin + m < n)
+        prefetch_batch(train, order, begin + m, std::min(cfg.batch, n - begin - m));
       mlp.forward(m);
-      loss_sum += train::softmax_cross_entropy(m, kClasses, mlp.logits(), mlp.logits_stride(),
-                                               labels.data(), mlp.logits_grad(),
-                                               mlp.logits_stride());
+      loss_sum +=
+          train::softmax_cross_entropy(m, kClasses, mlp.logits(), mlp.logits_stride(),
+                                       labels.data(), mlp.logits_grad(), mlp.logits_stride());
       mlp.backward();
       adam.step(mlp.params(), mlp.grads());
       ++result.steps;
+      ++epoch_steps;
       if (bar.due()) {
-        const double avg = loss_sum / static_cast<double>(begin / cfg.batch + 1);
-        bar.update(1, fmt::format("epoch {}/{}, loss {:.4f}", epoch + 1, cfg.epochs, avg));
+        bar.update(1,
+                   progress_text(epoch, cfg.epochs, loss_sum / static_cast<double>(epoch_steps)));
       } else {
         bar.update(1);
       }
@@ -158,7 +169,7 @@ TrainResult train_mlp(const Dataset& train, const Normalization& norm, const Tra
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   result.final_avg_loss = loss_sum / static_cast<double>(steps_per_epoch);
-  bar.close(fmt::format("epoch {}/{}, loss {:.4f}", cfg.epochs, cfg.epochs, result.final_avg_loss));
+  bar.close(progress_text(cfg.epochs - 1, cfg.epochs, result.final_avg_loss));
   result.graph = train::export_mlp_graph(mlp, chw, norm);
   return result;
 }

@@ -40,7 +40,9 @@ Tensor batch_from_lut(const json& pixels, const json& lut) {
   return t;
 }
 
-float as_f32(const json& v) { return static_cast<float>(v.get<double>()); }
+float as_f32(const json& v) {
+  return static_cast<float>(v.get<double>());
+}
 
 void expect_rel_near(float got, float want, double rel, const std::string& what) {
   EXPECT_LE(std::fabs(static_cast<double>(got) - want), rel * std::fabs(want))
@@ -159,8 +161,8 @@ TEST(TorchPtqParity, Int8WeightsEqualPyTorch) {
         const int got = w->data<int8_t>()[r * cols + c];
         const int expected = want[r][c].get<int>();
         if (got != expected && mismatches++ < 5)
-          ADD_FAILURE() << key << " weight [" << r << "][" << c << "]: got " << got
-                        << ", PyTorch " << expected;
+          ADD_FAILURE() << key << " weight [" << r << "][" << c << "]: got " << got << ", PyTorch "
+                        << expected;
       }
     }
     EXPECT_EQ(mismatches, 0) << key;

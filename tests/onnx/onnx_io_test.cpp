@@ -499,6 +499,16 @@ TEST(OnnxIo, DirectoryIsNotAModel) {
   expect_load_error(dir.path(), {dir.path().string(), "directory"});
 }
 
+// A sparse 3 GiB file: refused from its size alone, before anything is read or allocated.
+TEST(OnnxIo, FileOverTwoGibIsRefused) {
+  test::TempDir dir;
+  write_all(dir / "big.onnx", "");
+  std::error_code ec;
+  fs::resize_file(dir / "big.onnx", uintmax_t{3} << 30, ec);
+  if (ec) GTEST_SKIP() << "cannot make a sparse file here: " << ec.message();
+  expect_load_error(dir / "big.onnx", {(dir / "big.onnx").string(), "2 GiB"});
+}
+
 TEST(OnnxIo, GarbageFileIsNotAModel) {
   test::TempDir dir;
   write_all(dir / "garbage.onnx", "this is plainly not a protobuf \xff\xff\xff\xff");

@@ -2,8 +2,6 @@
 // quantization parameters: each is an octet::Error naming the tensor or node, or, for a constant
 // tensor, PyTorch's epsilon scale and a warning.
 // tensor_proto.h comes first: it sets up ONNX_ML / ONNX_NAMESPACE for the libonnx headers.
-#include "onnx/tensor_proto.h"
-
 #include <gtest/gtest.h>
 
 #include <cfloat>
@@ -19,6 +17,7 @@
 #include "octet/onnx_io.h"
 #include "octet/quantize.h"
 #include "octet/random.h"
+#include "onnx/tensor_proto.h"
 #include "test_util.h"
 
 namespace octet {
@@ -138,7 +137,8 @@ TEST(ConvertBadInput, ConstantInputGetsEpsilonScaleAndAWarning) {
     ASSERT_EQ(q.layers.size(), 2u);
     EXPECT_EQ(q.layers[0].input.scale.at(0), FLT_EPSILON);
     EXPECT_EQ(q.layers[0].input.zero_point.at(0), 0);
-    EXPECT_TRUE(contains(q.warnings, "'x'")) << "warnings: " << ::testing::PrintToString(q.warnings);
+    EXPECT_TRUE(contains(q.warnings, "'x'"))
+        << "warnings: " << ::testing::PrintToString(q.warnings);
     // The model still runs, and a zero input still gives the FP32 model's output (the bias path).
     const Tensor zero(DType::kF32, {2, 6});
     const Tensor got = Session(q.graph).run(zero);
@@ -168,33 +168,80 @@ TEST(ConvertBadInput, ZeroWeightChannelGetsEpsilonScaleAndAWarning) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// QDQ graphs with broken parameters. convert() names the input's QuantizeLinear "Q_x" and its
-// initializers "x_s" (scale) and "x_z" (zero point).
+// QDQ graphs with broken parameters. convert() quantizes the input x with a QuantizeLinear
+// x -> x_q and a DequantizeLinear x_q -> x_dq reading the initializers x_s (scale) and x_z (zero
+// point). These nodes are unnamed; the importer and Session::node_precision() call node i
+// "<op>_<i>". An error about such a node must identify it: by that name, or by its output.
 
-TEST(ConvertBadInput, ConvertNamesTheInputQdqAsExpected) {
+// Where node `i` of `g` is and how a message may name it.
+struct NodeRef {
+  size_t index = 0;
+  std::string key;     // its name, or "<op>_<index>" when unnamed
+  std::string output;  // its first output, quoted: "'x_q'"
+};
+
+NodeRef node_producing(const Graph& g, const std::string& value) {
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    if (!n.outputs.empty() && n.outputs[0] == value)
+      return {i, n.name.empty() ? n.op_type + "_" + std::to_string(i) : n.name, "'" + value + "'"};
+  }
+  ADD_FAILURE() << "no node produces " << value;
+  return {};
+}
+
+// Expects `body` to throw octet::Error that names `node` and contains every one of `needles`.
+template <typename F>
+void expect_node_error(F body, const NodeRef& node, std::initializer_list<std::string> needles) {
+  try {
+    body();
+    ADD_FAILURE() << "no octet::Error thrown";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_TRUE(message.find(node.key) != std::string::npos ||
+                message.find(node.output) != std::string::npos)
+        << "message: " << message << "\nexpected to name the node " << node.key
+        << " (or its output " << node.output << ")";
+    for (const auto& needle : needles)
+      EXPECT_NE(message.find(needle), std::string::npos)
+          << "message: " << message << "\nexpected to contain: " << needle;
+  }
+}
+
+TEST(ConvertBadInput, ConvertWritesTheInputQdqAsExpected) {
   const QuantizedModel q = quantize_mlp();
   ASSERT_NE(q.graph.initializer("x_s"), nullptr);
   ASSERT_NE(q.graph.initializer("x_z"), nullptr);
-  bool found = false;
-  for (const Node& n : q.graph.nodes) found |= n.name == "Q_x" && n.op_type == "QuantizeLinear";
-  EXPECT_TRUE(found);
+  const NodeRef quant = node_producing(q.graph, "x_q");
+  const NodeRef dequant = node_producing(q.graph, "x_dq");
+  EXPECT_EQ(q.graph.nodes[quant.index].op_type, "QuantizeLinear");
+  EXPECT_EQ(q.graph.nodes[quant.index].inputs, (std::vector<std::string>{"x", "x_s", "x_z"}));
+  EXPECT_EQ(q.graph.nodes[dequant.index].op_type, "DequantizeLinear");
+  // Session::node_precision() knows both by these keys.
+  const Session session(q.graph);
+  EXPECT_EQ(session.node_precision().count(quant.key), 1u) << quant.key;
+  EXPECT_EQ(session.node_precision().count(dequant.key), 1u) << dequant.key;
 }
 
 TEST(ConvertBadInput, MissingScaleIsAnErrorNamingTheNode) {
   Graph g = quantize_mlp().graph;
+  const NodeRef quant = node_producing(g, "x_q");
+  const NodeRef dequant = node_producing(g, "x_dq");
   g.initializers.erase("x_s");
   test::TempDir dir;
-  expect_error([&] { save_onnx(g, dir / "q.onnx"); }, {"Q_x", "x_s"});
+  expect_node_error([&] { save_onnx(g, dir / "q.onnx"); }, quant, {"x_s"});
   EXPECT_FALSE(fs::exists(dir / "q.onnx"));
   EXPECT_TRUE(fs::is_empty(dir.path())) << "a temporary file was left behind";
-  expect_error([&] { Session s(g); }, {"Q_x", "x_s"});
-  expect_error([&] { describe_qdq_layers(g); }, {"DQ_x", "x_s"});
+  expect_node_error([&] { Session s(g); }, quant, {"x_s"});
+  expect_node_error([&] { describe_qdq_layers(g); }, dequant, {"x_s"});
 }
 
 // The same, read from a file whose initializer was removed after writing (another tool's file).
 TEST(ConvertBadInput, MissingScaleInAFileIsAnErrorNamingTheNode) {
   test::TempDir dir;
-  save_onnx(quantize_mlp().graph, dir / "q.onnx");
+  const Graph good = quantize_mlp().graph;
+  const NodeRef quant = node_producing(good, "x_q");
+  save_onnx(good, dir / "q.onnx");
   onnx::ModelProto model;
   {
     std::ifstream in(dir / "q.onnx", std::ios::binary);
@@ -212,7 +259,8 @@ TEST(ConvertBadInput, MissingScaleInAFileIsAnErrorNamingTheNode) {
     std::ofstream out(dir / "broken.onnx", std::ios::binary);
     ASSERT_TRUE(model.SerializeToOstream(&out));
   }
-  expect_error([&] { Session s(load_onnx(dir / "broken.onnx")); }, {"Q_x", "x_s"});
+  expect_node_error([&] { Session s(load_onnx(dir / "broken.onnx")); }, quant,
+                    {"broken.onnx", "x_s"});
 }
 
 // A QDQ graph whose input zero point has the wrong type: it must fail when the graph is planned
@@ -220,21 +268,26 @@ TEST(ConvertBadInput, MissingScaleInAFileIsAnErrorNamingTheNode) {
 void expect_bad_zero_point(const Tensor& zero_point, const std::string& type_name) {
   SCOPED_TRACE(type_name);
   Graph g = quantize_mlp().graph;
+  const NodeRef quant = node_producing(g, "x_q");
+  const NodeRef dequant = node_producing(g, "x_dq");
   g.initializers["x_z"] = zero_point;
   Rng rng(9);
   const Tensor x = random_f32({2, 6}, rng);
-  expect_error([&] { Session(g).run(x); }, {"Q_x", type_name});
+  expect_node_error([&] { Session(g).run(x); }, quant, {type_name});
   // describe_qdq_layers (octet inspect) reads the same parameters.
-  expect_error([&] { describe_qdq_layers(g); }, {"DQ_x", type_name});
+  expect_node_error([&] { describe_qdq_layers(g); }, dequant, {type_name});
   // Through a file: save_onnx's checker may reject it; if not, loading and running must.
   test::TempDir dir;
   try {
     save_onnx(g, dir / "q.onnx");
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("Q_x"), std::string::npos) << e.what();
+    const std::string message = e.what();
+    EXPECT_TRUE(message.find(quant.key) != std::string::npos ||
+                message.find(quant.output) != std::string::npos)
+        << message;
     return;
   }
-  expect_error([&] { Session(load_onnx(dir / "q.onnx")).run(x); }, {"Q_x", type_name});
+  expect_node_error([&] { Session(load_onnx(dir / "q.onnx")).run(x); }, quant, {type_name});
 }
 
 TEST(ConvertBadInput, Int32ZeroPointIsAnErrorNamingTheNode) {

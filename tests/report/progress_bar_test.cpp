@@ -1,8 +1,8 @@
 // The progress bar's line format, and that it stays silent when it must.
-#include "octet/progress.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
+
+#include "octet/progress.h"
 
 namespace octet {
 namespace {
@@ -24,7 +24,8 @@ TEST(ProgressBar, FitsTheWidth) {
     EXPECT_EQ(columns, width) << line;
   }
   // Too narrow for a bar: the text alone.
-  EXPECT_EQ(format_progress_line("eval", 1, 3, 1.0, "", 10), "eval  33% 1/3 [00:01<00:02, 1.00it/s]");
+  EXPECT_EQ(format_progress_line("eval", 1, 3, 1.0, "", 10),
+            "eval  33% 1/3 [00:01<00:02, 1.00it/s]");
 }
 
 TEST(ProgressBar, ShowsCountOnlyWithoutATotalAndSlowRatesPerIteration) {

@@ -24,18 +24,18 @@ constexpr float kGrads[3][9] = {
     {0.2f, 0.0f, -0.7f, 0.3f, 0.4f, 1e-3f, -0.5f, 0.0f, 1.0f},
 };
 constexpr float kTorchParams[3][9] = {
-    {0.499000013f, -0.999000013f, 0.25f, 1.99899995f, 0.00100000005f, -0.30099991f,
-     1.16415322e-10f, 3.00099993f, 0.699000001f},
+    {0.499000013f, -0.999000013f, 0.25f, 1.99899995f, 0.00100000005f, -0.30099991f, 1.16415322e-10f,
+     3.00099993f, 0.699000001f},
     {0.499494195f, -0.999052644f, 0.249255866f, 1.99802959f, 0.00114452059f, -0.300947279f,
      -0.000999999931f, 3.00094724f, 0.699052632f},
     {0.49947542f, -0.999093354f, 0.249886408f, 1.99718475f, 0.00118505629f, -0.301574111f,
      -0.0012619925f, 3.00090647f, 0.698877931f},
 };
-constexpr float kTorchExpAvg[9] = {0.00109999918f, 0.00179999939f, -0.0691f,
-                                   0.241500005f,   -0.0230000075f, 9.91000052e-05f,
+constexpr float kTorchExpAvg[9] = {0.00109999918f, 0.00179999939f,  -0.0691f,
+                                   0.241500005f,   -0.0230000075f,  9.91000052e-05f,
                                    0.0354999937f,  0.000449999847f, 0.0819999948f};
-constexpr float kTorchExpAvgSq[9] = {0.00013989002f, 7.98800465e-05f, 0.00049009989f,
-                                     0.00333450222f, 0.0131380092f,   1.01997022e-09f,
+constexpr float kTorchExpAvgSq[9] = {0.00013989002f,  7.98800465e-05f, 0.00049009989f,
+                                     0.00333450222f,  0.0131380092f,   1.01997022e-09f,
                                      0.000749250292f, 4.99250291e-06f, 0.00898800418f};
 
 // PyTorch's kernels may fuse a multiply and an add (FMA) where octet does not, so the two can
@@ -51,7 +51,8 @@ TEST(Adam, MatchesTorchOptimAdam) {
   Adam adam(9, AdamOptions{});
   for (int step = 0; step < 3; ++step) {
     adam.step(p, std::span<const float>(kGrads[step], 9));
-    for (int i = 0; i < 9; ++i) expect_close(kTorchParams[step][i], p[i], 1e-3f, "param", step + 1, i);
+    for (int i = 0; i < 9; ++i)
+      expect_close(kTorchParams[step][i], p[i], 1e-3f, "param", step + 1, i);
   }
   EXPECT_EQ(adam.steps(), 3);
   for (int i = 0; i < 9; ++i) {

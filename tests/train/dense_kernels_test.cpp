@@ -117,8 +117,8 @@ TEST(DenseKernels, ReferenceForwardIsTheFormula) {
     }
   const float b[2] = {0.25f, -10.0f};
   dense_kernels_ref().forward(2, 2, 8, x.data(), 8, w.data(), b, true, y.data(), 8);
-  EXPECT_EQ(y[0], 0.5f - 2 + 6 + 0.25f);  // 4.75
-  EXPECT_EQ(y[1], 0.0f);                  // 1 + 2 - 3 - 10 < 0: ReLU
+  EXPECT_EQ(y[0], 0.5f - 2 + 6 + 0.25f);      // 4.75
+  EXPECT_EQ(y[1], 0.0f);                      // 1 + 2 - 3 - 10 < 0: ReLU
   EXPECT_EQ(y[8], -0.5f - 0.5f + 4 + 0.25f);  // 3.25
   EXPECT_EQ(y[9], 0.0f);
   EXPECT_EQ(y[2], 7.0f) << "columns past n are not written";

@@ -136,8 +136,8 @@ TEST(Mlp, BackwardMatchesFiniteDifferences) {
           param = saved;
           const double numeric = (up - down) / (h_up + h_down);
           EXPECT_NEAR(grads[offset], numeric, 1e-4 + 1e-3 * std::fabs(numeric))
-              << kernels->isa << " m=" << m << " layer " << l << " " << what << "[" << j << ","
-              << k << "]";
+              << kernels->isa << " m=" << m << " layer " << l << " " << what << "[" << j << "," << k
+              << "]";
           ++checked;
         };
         for (int64_t j = 0; j < layer.n_out; ++j) {

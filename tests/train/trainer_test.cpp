@@ -166,7 +166,9 @@ TEST(TrainMlp, RejectsABadConfigNamingTheFlag) {
     edit(cfg);
     return error_of([&] { train_mlp(d, test_norm(), cfg, false); });
   };
-  EXPECT_EQ(message([](TrainConfig& c) { c.hidden = {50, 0, 30}; }),
+  EXPECT_EQ(message([](TrainConfig& c) {
+              c.hidden = {50, 0, 30};
+            }),
             "--hidden: size 0 at position 2 must be > 0");
   EXPECT_NE(message([](TrainConfig& c) { c.hidden = {-3}; }).find("--hidden: size -3"),
             std::string::npos);
@@ -192,15 +194,17 @@ TEST(TrainMlp, RejectsBadData) {
 
   Dataset floats = synthetic_set(20, 9);
   floats.images = Tensor(DType::kF32, {20, 1, 4, 4});
-  EXPECT_NE(error_of([&] { train_mlp(floats, test_norm(), TrainConfig{}, false); })
-                .find("expected uint8 [N, C, H, W]"),
+  EXPECT_NE(error_of([&] {
+              train_mlp(floats, test_norm(), TrainConfig{}, false);
+            }).find("expected uint8 [N, C, H, W]"),
             std::string::npos);
 
   Normalization three_channels;
   three_channels.mean = {0.1f, 0.2f, 0.3f};
   three_channels.std = {1.0f, 1.0f, 1.0f};
-  EXPECT_NE(error_of([&] { train_mlp(synthetic_set(20, 10), three_channels, TrainConfig{}, false); }),
-            "");
+  EXPECT_NE(
+      error_of([&] { train_mlp(synthetic_set(20, 10), three_channels, TrainConfig{}, false); }),
+      "");
 }
 
 }  // namespace

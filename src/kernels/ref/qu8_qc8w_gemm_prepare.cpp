@@ -22,7 +22,8 @@ void qu8_qc8w_gemm_prepare(size_t n, size_t k, const int8_t* w, const int32_t* b
       sum += w_row[p];
       sum_abs += w_row[p] < 0 ? -w_row[p] : w_row[p];
     }
-    const int64_t adjusted = (bias_q ? int64_t{bias_q[j]} : 0) - int64_t{zero_point_a} * sum;
+    const int64_t adjusted =
+        (bias_q != nullptr ? int64_t{bias_q[j]} : 0) - int64_t{zero_point_a} * sum;
     // Every partial sum the kernel forms is bias + a subset of a * w with 0 <= a <= 255.
     const int64_t bound = (adjusted < 0 ? -adjusted : adjusted) + 255 * sum_abs;
     if (bound >= kLimit)
@@ -30,7 +31,7 @@ void qu8_qc8w_gemm_prepare(size_t n, size_t k, const int8_t* w, const int32_t* b
           "{}: output channel {}: bias {} with activation zero point {} and weight row sum |w| "
           "{} can overflow the int32 accumulator (|bias - zp * sum w| + 255 * sum |w| = {} >= "
           "2^31)",
-          what, j, bias_q ? bias_q[j] : 0, zero_point_a, sum_abs, bound);
+          what, j, bias_q != nullptr ? bias_q[j] : 0, zero_point_a, sum_abs, bound);
     bias_adjusted[j] = static_cast<int32_t>(adjusted);
   }
 }

@@ -17,4 +17,11 @@ std::unique_ptr<Op> make_identity(const Node& node, const Graph& graph);
 std::unique_ptr<Op> make_quantize_linear(const Node& node, const Graph& graph);
 std::unique_ptr<Op> make_dequantize_linear(const Node& node, const Graph& graph);
 
+// Families of ops registered by their own files, each adding its op types to the registry:
+// convolution, pooling and normalization (registry_conv_ops.cpp); shape, element-wise and
+// tensor ops (registry_tensor_ops.cpp); ONNX's integer ops (registry_integer_ops.cpp).
+void register_conv_ops(std::map<std::string, OpFactory>& registry);
+void register_tensor_ops(std::map<std::string, OpFactory>& registry);
+void register_integer_ops(std::map<std::string, OpFactory>& registry);
+
 }  // namespace octet::runtime
