@@ -33,7 +33,11 @@ std::vector<int64_t> Node::attr_ints(const std::string& key) const {
   return v ? *v : std::vector<int64_t>{};
 }
 
-std::string Node::describe() const { return fmt::format("node '{}' ({})", name, op_type); }
+std::string Node::describe() const {
+  if (name.empty())
+    return fmt::format("unnamed {} node producing '{}'", op_type, outputs.empty() ? "" : outputs[0]);
+  return fmt::format("node '{}' ({})", name, op_type);
+}
 
 const Tensor* Graph::initializer(const std::string& value) const {
   auto it = initializers.find(value);

@@ -12,12 +12,12 @@ QParams node_qparams(const Graph& g, const Node& n) {
     fail("{}: scale '{}' is not an initializer", n.describe(), n.inputs.size() > 1 ? n.inputs[1] : "");
   const Tensor& s = *g.initializer(n.inputs[1]);
   if (s.dtype() != DType::kF32) fail("{}: scale is {}, expected float32", n.describe(), dtype_name(s.dtype()));
+  const Tensor* x = g.initializer(n.inputs[0]);
   QParams qp;
   qp.scale.assign(s.values<float>().begin(), s.values<float>().end());
   qp.axis = s.rank() == 1 ? static_cast<int>(n.attr_int("axis", 1)) : -1;
   qp.zero_point.assign(qp.scale.size(), 0);
   // An omitted zero point is 0 of the quantized type: uint8 for activations (ONNX's default).
-  const Tensor* x = g.initializer(n.inputs[0]);
   qp.dtype = x && n.op_type == "DequantizeLinear" ? x->dtype() : DType::kU8;
   if (n.inputs.size() > 2 && !n.inputs[2].empty()) {
     const Tensor* z = g.initializer(n.inputs[2]);
@@ -25,6 +25,13 @@ QParams node_qparams(const Graph& g, const Node& n) {
     if (z->numel() != s.numel())
       fail("{}: zero point has {} entries, scale {}", n.describe(), z->numel(), s.numel());
     qp.dtype = z->dtype();
+    // int32 zero points belong to int32 biases only; activations and weights are 8-bit.
+    const bool int32_ok = x && x->dtype() == DType::kI32 && n.op_type == "DequantizeLinear";
+    if (qp.dtype == DType::kI32 && !int32_ok)
+      fail("{}: zero point '{}' is int32, expected uint8 or int8", n.describe(), n.inputs[2]);
+    if (x && x->dtype() != qp.dtype && n.op_type == "DequantizeLinear")
+      fail("{}: zero point '{}' is {} but '{}' is {}", n.describe(), n.inputs[2],
+           dtype_name(qp.dtype), n.inputs[0], dtype_name(x->dtype()));
     for (int64_t i = 0; i < z->numel(); ++i) {
       switch (z->dtype()) {
         case DType::kU8: qp.zero_point[i] = z->data<uint8_t>()[i]; break;

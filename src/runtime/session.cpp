@@ -54,6 +54,11 @@ struct Session::Impl {
 Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.graph = std::move(graph);
+  // Unnamed nodes get the name the ONNX importer would give them, so messages and
+  // node_precision() use the same keys for a model in memory and the file it was saved to.
+  for (size_t i = 0; i < s.graph.nodes.size(); ++i)
+    if (s.graph.nodes[i].name.empty())
+      s.graph.nodes[i].name = s.graph.nodes[i].op_type + "_" + std::to_string(i);
   s.graph.validate("graph '" + s.graph.name + "'");
   for (const auto& in : s.graph.inputs) s.slot(in.name);
   for (const auto& [name, t] : s.graph.initializers) s.slot(name);
@@ -66,8 +71,7 @@ Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
   const auto& registry = runtime::op_registry();
   for (size_t i = 0; i < s.graph.nodes.size(); ++i) {
     const Node& node = s.graph.nodes[i];
-    // Unnamed nodes are keyed as the ONNX importer names them.
-    const std::string key = node.name.empty() ? node.op_type + "_" + std::to_string(i) : node.name;
+    const std::string& key = node.name;
     if (fused_at[i] >= 0) {
       s.node_precision[key] = "int8";
       const runtime::FusedPattern& pattern = fused[static_cast<size_t>(fused_at[i])];

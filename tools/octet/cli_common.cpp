@@ -75,7 +75,6 @@ Normalization resolve_normalization(const Graph& graph, const std::string& model
 }
 
 Dataset load_split(const fs::path& dir, Split split) {
-  if (!fs::is_directory(dir)) fail("--data {}: not a directory", dir.string());
   return load_idx_dataset(dir, split);
 }
 

@@ -31,7 +31,8 @@ void dequantize(const QdqParams& p, const int32_t* x, float* y) {
 }
 }  // namespace
 
-std::unique_ptr<Op> make_dequantize_linear(const Node& node, const Graph&) {
+std::unique_ptr<Op> make_dequantize_linear(const Node& node, const Graph& graph) {
+  check_qdq_initializers(node, graph);
   const int64_t axis_attr = node.attr_int("axis", 1);
   return make_op([node, axis_attr](std::span<const Tensor* const> in, std::span<Tensor> out) {
     const Tensor& x = required_input(node, in, 0);

@@ -1,6 +1,8 @@
 // Reading and checking QuantizeLinear / DequantizeLinear parameters.
 #include "runtime/ops/qdq_params.h"
 
+#include <cmath>
+
 #include "octet/error.h"
 
 namespace octet::runtime {
@@ -45,6 +47,32 @@ QdqParams read_qdq_params(const Node& node, std::span<const Tensor* const> input
     }
   }
   return p;
+}
+
+void check_qdq_initializers(const Node& node, const Graph& graph) {
+  if (node.inputs.size() < 2 || node.inputs[1].empty())
+    fail("{}: the scale input is missing", node.describe());
+  if (const Tensor* scale = graph.initializer(node.inputs[1])) {
+    if (scale->dtype() != DType::kF32)
+      fail("{}: scale '{}' is {}, expected float32", node.describe(), node.inputs[1],
+           dtype_name(scale->dtype()));
+    for (float v : scale->values<float>())
+      if (!(v > 0.0f) || !std::isfinite(v))
+        fail("{}: scale '{}' holds {}, expected finite values > 0", node.describe(), node.inputs[1], v);
+  }
+  if (node.inputs.size() < 3 || node.inputs[2].empty()) return;
+  const Tensor* zp = graph.initializer(node.inputs[2]);
+  if (!zp) return;  // computed at run time: checked by read_qdq_params
+  const Tensor* x = graph.initializer(node.inputs[0]);
+  const bool dequantize = node.op_type == "DequantizeLinear";
+  const bool int32_bias = dequantize && x && x->dtype() == DType::kI32;
+  const DType z = zp->dtype();
+  if (!(z == DType::kU8 || z == DType::kI8 || (z == DType::kI32 && int32_bias)))
+    fail("{}: zero point '{}' is {}, expected uint8 or int8{}", node.describe(), node.inputs[2],
+         dtype_name(z), dequantize ? " (int32 only for an int32 bias)" : "");
+  if (dequantize && x && x->dtype() != z)
+    fail("{}: zero point '{}' is {} but input '{}' is {}", node.describe(), node.inputs[2],
+         dtype_name(z), node.inputs[0], dtype_name(x->dtype()));
 }
 
 }  // namespace octet::runtime

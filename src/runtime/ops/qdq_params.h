@@ -24,4 +24,10 @@ struct QdqParams {
 QdqParams read_qdq_params(const Node& node, std::span<const Tensor* const> inputs,
                           const Tensor& x, int64_t axis, DType default_dtype);
 
+// Plan-time checks of the parameters that are initializers (the usual case): the scale is
+// float32 and > 0, the zero point has a quantized type (uint8 or int8, and int32 only for a
+// DequantizeLinear of an int32 initializer, a bias) and, for a DequantizeLinear of an
+// initializer, the same type as it. Throws octet::Error naming the node.
+void check_qdq_initializers(const Node& node, const Graph& graph);
+
 }  // namespace octet::runtime

@@ -8,7 +8,8 @@
 
 namespace octet::runtime {
 
-std::unique_ptr<Op> make_quantize_linear(const Node& node, const Graph&) {
+std::unique_ptr<Op> make_quantize_linear(const Node& node, const Graph& graph) {
+  check_qdq_initializers(node, graph);
   const int64_t axis_attr = node.attr_int("axis", 1);
   return make_op([node, axis_attr](std::span<const Tensor* const> in, std::span<Tensor> out) {
     const Tensor& x = required_input(node, in, 0);
