@@ -39,15 +39,15 @@ struct QuantizeConfig {
   std::string describe() const;
 };
 
-// A layer octet quantizes: a Gemm with constant weights (and bias), with a following Relu
-// fused into it when the Relu is the Gemm's only consumer.
+// A layer octet quantizes: a Gemm or Conv with constant weights (and bias), with a following
+// Relu or Clip (ReLU6) fused into it when that is the op's only consumer.
 struct QuantLayer {
-  std::string node;       // the Gemm node's name
+  std::string node;       // the Gemm or Conv node's name
   std::string input;      // the float value entering the layer
   std::string output;     // the value leaving it: the Relu's output when fused, else the Gemm's
-  std::string weight;     // initializer [N,K] (transB=1) or [K,N] (transB=0)
+  std::string weight;     // initializer: Gemm [N,K] (transB=1) or [K,N]; Conv [O,C/g,k...]
   std::string bias;       // initializer [N], or "" when the Gemm has none
-  std::string relu_node;  // "" when no Relu is fused
+  std::string activation_node;  // the fused Relu or Clip; "" when none
   int weight_channel_axis = 0;  // the output-channel axis of the weight (0 when transB=1)
 };
 
@@ -60,6 +60,7 @@ struct LayerQuantInfo {
   QuantLayer layer;
   ObservedRange input_range, output_range;  // what the observers saw (empty when unknown)
   QParams input, output, weight;            // activations per tensor; weight per channel or not
+  std::string weight_q;                     // the int8 weight initializer in the QDQ graph
   std::vector<float> bias_scale;
   std::vector<int64_t> eps_channels;        // weight channels whose scale fell back to eps
 };
@@ -80,6 +81,9 @@ class Calibrator {
   ~Calibrator();
 
   const std::vector<QuantLayer>& layers() const { return layers_; }
+  // The FP32 graph as prepared for quantization (constants and BatchNorms folded): the float
+  // model the quantized one approximates, layer for layer.
+  const Graph& prepared_graph() const { return fp32_; }
   const QuantizeConfig& config() const { return cfg_; }
   int64_t n_samples() const { return n_samples_; }
 
@@ -120,5 +124,20 @@ void calibrate_on(Calibrator& calib, const Dataset& data, const std::vector<int6
 // statistics). Throws octet::Error naming the node when a scale or zero point is missing or
 // has the wrong type.
 std::vector<LayerQuantInfo> describe_qdq_layers(const Graph& qdq);
+
+}  // namespace octet
+
+namespace octet {
+
+// Calibrate over model inputs that are already a tensor (e.g. a float32 NCHW .npy file, used as
+// it is: no normalization): runs the rows `indices` of `inputs` (float32 [N, ...]) through the
+// calibrator in batches of `batch` (each [b, ...], rows in the order of `indices`), with a
+// progress bar on stderr when it is a terminal. `source` names the inputs in messages. Throws
+// octet::Error when `indices` is empty or has an index outside [0, N), when `inputs` is not
+// float32 of rank >= 2, and whatever Calibrator::observe throws.
+void calibrate_on_tensor(Calibrator& calib, const Tensor& inputs,
+                         const std::vector<int64_t>& indices, int64_t batch = 100,
+                         bool show_progress = true,
+                         const std::string& source = "calibration inputs");
 
 }  // namespace octet

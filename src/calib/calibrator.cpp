@@ -3,6 +3,8 @@
 #include <set>
 
 #include "octet/error.h"
+#include "octet/fold_constants.h"
+#include "octet/passes.h"
 #include "octet/quantize.h"
 
 namespace octet {
@@ -11,9 +13,14 @@ Calibrator::Calibrator(Graph fp32, QuantizeConfig cfg) : fp32_(std::move(fp32)),
   cfg_.activation.validate("activation spec");
   cfg_.weight.validate("weight spec");
   if (cfg_.activation.per_channel) fail("activations are quantized per tensor only");
+  // Prepare the graph the way the integer model will run: constants folded (Shape/Gather
+  // chains, Identity) and BatchNormalization folded into the Conv/Gemm before it, so the
+  // observers see the activations of the folded layers and their weights.
+  fold_constants(fp32_);
+  fold_batch_norm(fp32_);
   layers_ = find_quant_layers(fp32_);
   if (layers_.empty())
-    fail("graph '{}' has no quantizable layer (a Gemm with constant 2-D weights)", fp32_.name);
+    fail("graph '{}' has no quantizable layer (a Gemm or Conv with constant weights)", fp32_.name);
   std::set<std::string> graph_outputs;
   for (const ValueInfo& out : fp32_.outputs) graph_outputs.insert(out.name);
   for (const QuantLayer& layer : layers_) {

@@ -25,8 +25,10 @@ using onnx_io::tensor_from_proto;
 
 namespace {
 
-// Opsets whose semantics the runtime implements for every op it supports.
-constexpr int64_t kMinOpset = 11;
+// Opsets whose semantics the runtime implements for every op it supports. Each op checks
+// graph.opset where its semantics changed inside this range (Clip, Softmax, Squeeze, ...)
+// and refuses the legacy forms it lacks.
+constexpr int64_t kMinOpset = 6;
 constexpr int64_t kMaxOpset = 19;
 // protobuf parses at most INT_MAX bytes; larger models need external data, not supported.
 constexpr uintmax_t kMaxFileBytes = (uintmax_t{1} << 31) - 1;
@@ -67,7 +69,15 @@ int64_t default_opset(const onnx::ModelProto& model, const std::string& where) {
            entry.version());
     opset = entry.version();
   }
-  if (!opset) fail("{}: the model imports no default-domain (ai.onnx) opset", where);
+  if (!opset) {
+    // A model of another domain only (e.g. ai.onnx.preview.training): name its first op.
+    for (const auto& node : model.graph().node())
+      if (!is_default_domain(node.domain()))
+        fail("{}: node '{}' ({}): domain '{}' is not supported (octet runs default-domain ops "
+             "only)",
+             where, node.name(), node.op_type(), node.domain());
+    fail("{}: the model imports no default-domain (ai.onnx) opset", where);
+  }
   if (*opset < kMinOpset || *opset > kMaxOpset)
     fail("{}: default-domain opset {} is not supported (octet reads opsets {} to {})", where,
          *opset, kMinOpset, kMaxOpset);
@@ -80,7 +90,9 @@ ValueInfo value_info_from_proto(const onnx::ValueInfoProto& proto, const char* k
   ValueInfo info;
   info.name = proto.name();
   if (!proto.type().has_tensor_type())
-    fail("{}: graph {} '{}' is not a tensor", where, kind, info.name);
+    fail("{}: graph {} '{}' is not a tensor (a sequence, map or optional), which octet does not "
+         "support",
+         where, kind, info.name);
   const onnx::TypeProto::Tensor& type = proto.type().tensor_type();
   const std::optional<DType> dtype = dtype_from_onnx(type.elem_type());
   if (!dtype)

@@ -85,6 +85,12 @@ QuantizedModel Calibrator::convert() const {
     return float_value;
   };
 
+  std::map<std::string, int> readers;  // how many nodes read each initializer
+  for (const Node& n : fp32_.nodes)
+    for (const auto& in : n.inputs)
+      if (fp32_.initializer(in)) ++readers[in];
+  auto shared = [&](const std::string& name) { return readers[name] > 1; };
+
   std::vector<Node> nodes;
   for (const ValueInfo& in : g.inputs)
     if (act_qparams.count(in.name)) activation_qdq(in.name, nodes);
@@ -112,26 +118,30 @@ QuantizedModel Calibrator::convert() const {
       if (!info.eps_channels.empty())
         result.warnings.push_back(fmt::format("weight '{}': {} channel(s) are all zero", layer.weight,
                                               info.eps_channels.size()));
-      g.initializers.erase(layer.weight);
-      g.initializers[layer.weight + "_q"] = quantize_weights(w, info.weight, layer.weight);
-      add_qparams(g, layer.weight, info.weight, false);
-      nodes.push_back(qdq_node("DequantizeLinear", layer.weight, layer.weight + "_q",
-                               layer.weight + "_dq", false, info.weight.axis));
-      node.inputs[1] = layer.weight + "_dq";
+      // A weight or bias read by several layers (e.g. the shared zero biases torch.onnx.export
+      // emits behind Identity nodes) gets one quantized copy per layer, named after the layer:
+      // each layer's int32 bias is at its own scale s_in * s_w (eq. 15).
+      const std::string w_base = shared(layer.weight) ? layer.node + "." + layer.weight : layer.weight;
+      info.weight_q = w_base + "_q";
+      g.initializers[info.weight_q] = quantize_weights(w, info.weight, layer.weight);
+      add_qparams(g, w_base, info.weight, false);
+      nodes.push_back(qdq_node("DequantizeLinear", w_base, info.weight_q, w_base + "_dq", false,
+                               info.weight.axis));
+      node.inputs[1] = w_base + "_dq";
       if (!layer.bias.empty()) {
+        const std::string b_base = shared(layer.bias) ? layer.node + "." + layer.bias : layer.bias;
         info.bias_scale = bias_scales(info.input.scale.at(0), info.weight.scale);
-        g.initializers.erase(layer.bias);
-        g.initializers[layer.bias + "_q"] = quantize_bias(*fp32_.initializer(layer.bias),
-                                                          info.input.scale.at(0),
-                                                          info.weight.scale, layer.bias);
+        g.initializers[b_base + "_q"] = quantize_bias(*fp32_.initializer(layer.bias),
+                                                      info.input.scale.at(0), info.weight.scale,
+                                                      layer.bias);
         QParams bias_qp;
         bias_qp.scale = info.bias_scale;
         bias_qp.zero_point.assign(info.bias_scale.size(), 0);
         bias_qp.axis = info.weight.per_channel() ? 0 : -1;
-        add_qparams(g, layer.bias, bias_qp, false);
-        nodes.push_back(qdq_node("DequantizeLinear", layer.bias, layer.bias + "_q",
-                                 layer.bias + "_dq", false, bias_qp.axis));
-        node.inputs[2] = layer.bias + "_dq";
+        add_qparams(g, b_base, bias_qp, false);
+        nodes.push_back(qdq_node("DequantizeLinear", b_base, b_base + "_q", b_base + "_dq", false,
+                                 bias_qp.axis));
+        node.inputs[2] = b_base + "_dq";
       }
       result.layers.push_back(std::move(info));
     }
@@ -143,6 +153,10 @@ QuantizedModel Calibrator::convert() const {
     for (Node& n : after) nodes.push_back(std::move(n));
   }
   g.nodes = std::move(nodes);
+  // The float weights and biases now unread (replaced by their int8/int32 copies) go.
+  std::set<std::string> read;
+  for (const Node& n : g.nodes) read.insert(n.inputs.begin(), n.inputs.end());
+  std::erase_if(g.initializers, [&](const auto& kv) { return !read.count(kv.first); });
   g.validate("convert");
   result.graph = std::move(g);
   return result;

@@ -49,7 +49,7 @@ QParams node_qparams(const Graph& g, const Node& n) {
 std::vector<LayerQuantInfo> describe_qdq_layers(const Graph& g) {
   std::vector<LayerQuantInfo> layers;
   for (const Node& gemm : g.nodes) {
-    if (gemm.op_type != "Gemm" || gemm.inputs.size() < 2) continue;
+    if ((gemm.op_type != "Gemm" && gemm.op_type != "Conv") || gemm.inputs.size() < 2) continue;
     const Node* dq_x = g.producer(gemm.inputs[0]);
     const Node* dq_w = g.producer(gemm.inputs[1]);
     if (!dq_x || !dq_w || dq_x->op_type != "DequantizeLinear" || dq_w->op_type != "DequantizeLinear")
@@ -58,9 +58,11 @@ std::vector<LayerQuantInfo> describe_qdq_layers(const Graph& g) {
     info.layer.node = gemm.name;
     info.layer.input = dq_x->inputs.at(0);
     info.layer.weight = dq_w->inputs.at(0);
+    info.weight_q = dq_w->inputs.at(0);
     info.input = node_qparams(g, *dq_x);
     info.weight = node_qparams(g, *dq_w);
-    info.layer.weight_channel_axis = gemm.attr_int("transB", 0) != 0 ? 0 : 1;
+    info.layer.weight_channel_axis =
+        gemm.op_type == "Conv" || gemm.attr_int("transB", 0) != 0 ? 0 : 1;
     if (gemm.inputs.size() > 2 && !gemm.inputs[2].empty()) {
       const Node* dq_b = g.producer(gemm.inputs[2]);
       if (dq_b && dq_b->op_type == "DequantizeLinear") {
@@ -71,8 +73,8 @@ std::vector<LayerQuantInfo> describe_qdq_layers(const Graph& g) {
     // Follow Gemm [-> Relu] -> QuantizeLinear for the output qparams.
     std::string v = gemm.outputs.at(0);
     auto readers = g.consumers(v);
-    if (readers.size() == 1 && readers[0]->op_type == "Relu") {
-      info.layer.relu_node = readers[0]->name;
+    if (readers.size() == 1 && (readers[0]->op_type == "Relu" || readers[0]->op_type == "Clip")) {
+      info.layer.activation_node = readers[0]->name;
       v = readers[0]->outputs.at(0);
       readers = g.consumers(v);
     }

@@ -3,39 +3,64 @@
 
 namespace octet {
 
+namespace {
+
+bool is_graph_output(const Graph& graph, const std::string& value) {
+  for (const auto& out : graph.outputs)
+    if (out.name == value) return true;
+  return false;
+}
+
+// A Relu, or a Clip with constant bounds (ReLU6): either folds into the requantization clamp.
+bool is_foldable_activation(const Graph& graph, const Node& n) {
+  if (n.op_type == "Relu") return true;
+  if (n.op_type != "Clip") return false;
+  for (size_t i = 1; i < n.inputs.size(); ++i)
+    if (!n.inputs[i].empty() && !graph.initializer(n.inputs[i])) return false;
+  return true;
+}
+
+// The layer of a Gemm (plain: no transA, alpha = beta = 1) or a Conv with constant float weights
+// and a per-output-channel bias; nullopt otherwise.
+std::optional<QuantLayer> layer_of(const Graph& graph, const Node& node) {
+  if ((node.op_type != "Gemm" && node.op_type != "Conv") || node.inputs.size() < 2)
+    return std::nullopt;
+  const Tensor* w = graph.initializer(node.inputs[1]);
+  if (!w || w->dtype() != DType::kF32) return std::nullopt;
+  QuantLayer layer;
+  if (node.op_type == "Gemm") {
+    if (w->rank() != 2 || node.attr_int("transA", 0) != 0 ||
+        node.attr_float("alpha", 1.0f) != 1.0f || node.attr_float("beta", 1.0f) != 1.0f)
+      return std::nullopt;
+    layer.weight_channel_axis = node.attr_int("transB", 0) != 0 ? 0 : 1;
+  } else if (w->rank() < 3) {
+    return std::nullopt;
+  }
+  layer.node = node.name;
+  layer.input = node.inputs[0];
+  layer.weight = node.inputs[1];
+  if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
+    const Tensor* b = graph.initializer(node.inputs[2]);
+    const int64_t n = w->dim(static_cast<size_t>(layer.weight_channel_axis));
+    if (!b || b->dtype() != DType::kF32 || b->numel() != n) return std::nullopt;
+    layer.bias = node.inputs[2];
+  }
+  layer.output = node.outputs.at(0);
+  const auto consumers = graph.consumers(layer.output);
+  if (consumers.size() == 1 && is_foldable_activation(graph, *consumers[0]) &&
+      !is_graph_output(graph, layer.output)) {
+    layer.activation_node = consumers[0]->name;
+    layer.output = consumers[0]->outputs.at(0);
+  }
+  return layer;
+}
+
+}  // namespace
+
 std::vector<QuantLayer> find_quant_layers(const Graph& graph) {
   std::vector<QuantLayer> layers;
-  for (const Node& node : graph.nodes) {
-    if (node.op_type != "Gemm" || node.inputs.size() < 2) continue;
-    const Tensor* w = graph.initializer(node.inputs[1]);
-    if (!w || w->dtype() != DType::kF32 || w->rank() != 2) continue;
-    if (node.attr_int("transA", 0) != 0 || node.attr_float("alpha", 1.0f) != 1.0f ||
-        node.attr_float("beta", 1.0f) != 1.0f)
-      continue;
-    QuantLayer layer;
-    layer.node = node.name;
-    layer.input = node.inputs[0];
-    layer.weight = node.inputs[1];
-    layer.weight_channel_axis = node.attr_int("transB", 0) != 0 ? 0 : 1;
-    if (node.inputs.size() > 2 && !node.inputs[2].empty()) {
-      const Tensor* b = graph.initializer(node.inputs[2]);
-      const int64_t n = w->dim(static_cast<size_t>(layer.weight_channel_axis));
-      if (!b || b->dtype() != DType::kF32 || b->numel() != n) continue;  // not a per-channel bias
-      layer.bias = node.inputs[2];
-    }
-    layer.output = node.outputs.at(0);
-    const auto consumers = graph.consumers(layer.output);
-    const bool is_graph_output = [&] {
-      for (const auto& out : graph.outputs)
-        if (out.name == layer.output) return true;
-      return false;
-    }();
-    if (consumers.size() == 1 && consumers[0]->op_type == "Relu" && !is_graph_output) {
-      layer.relu_node = consumers[0]->name;
-      layer.output = consumers[0]->outputs.at(0);
-    }
-    layers.push_back(std::move(layer));
-  }
+  for (const Node& node : graph.nodes)
+    if (auto layer = layer_of(graph, node)) layers.push_back(std::move(*layer));
   return layers;
 }
 

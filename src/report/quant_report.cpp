@@ -14,9 +14,14 @@ namespace octet {
 
 namespace {
 
-std::string range_text(const ObservedRange& r) {
-  if (r.min.empty()) return "-";
-  return fmt::format("[{:.4f}, {:.4f}]", r.min[0], r.max[0]);
+// The observed range, or (for a model read from a file, which keeps no observer statistics)
+// the range the uint8/int8 grid represents, marked "grid".
+std::string range_text(const ObservedRange& r, const QParams& qp) {
+  if (!r.min.empty()) return fmt::format("[{:.4f}, {:.4f}]", r.min[0], r.max[0]);
+  if (qp.scale.empty()) return "-";
+  const float lo = dequantize_value(dtype_qmin(qp.dtype), qp.scale[0], qp.zero_point[0]);
+  const float hi = dequantize_value(dtype_qmax(qp.dtype), qp.scale[0], qp.zero_point[0]);
+  return fmt::format("grid [{:.4f}, {:.4f}]", lo, hi);
 }
 
 std::string scales_text(const QParams& qp) {
@@ -42,14 +47,16 @@ nlohmann::json range_json(const ObservedRange& r) {
 }  // namespace
 
 std::string format_layer_table(const std::vector<LayerQuantInfo>& layers) {
-  std::string s = fmt::format("{:<8} {:<26} {:>10} {:>4}   {:<26} {:>10} {:>4}   {}\n", "layer",
-                              "input range (observed)", "scale", "zp", "output range (observed)",
+  size_t width = 8;
+  for (const auto& l : layers) width = std::max(width, l.layer.node.size() + 4);
+  std::string s = fmt::format("{:<{}} {:<26} {:>10} {:>4}   {:<26} {:>10} {:>4}   {}\n", "layer", width,
+                              "input range", "scale", "zp", "output range",
                               "scale", "zp", "weight scale(s)");
   for (const auto& l : layers) {
-    const std::string name = l.layer.node + (l.layer.relu_node.empty() ? "" : "+relu");
-    s += fmt::format("{:<8} {:<26} {:>10.6g} {:>4}   {:<26} {:>10} {:>4}   {}\n", name,
-                     range_text(l.input_range), l.input.scale.at(0), l.input.zero_point.at(0),
-                     range_text(l.output_range),
+    const std::string name = l.layer.node + (l.layer.activation_node.empty() ? "" : "+act");
+    s += fmt::format("{:<{}} {:<26} {:>10.6g} {:>4}   {:<26} {:>10} {:>4}   {}\n", name, width,
+                     range_text(l.input_range, l.input), l.input.scale.at(0), l.input.zero_point.at(0),
+                     range_text(l.output_range, l.output),
                      l.output.scale.empty() ? "-" : fmt::format("{:.6g}", l.output.scale[0]),
                      l.output.zero_point.empty() ? "-" : std::to_string(l.output.zero_point[0]),
                      scales_text(l.weight));
@@ -61,7 +68,7 @@ nlohmann::json layers_to_json(const std::vector<LayerQuantInfo>& layers) {
   nlohmann::json arr = nlohmann::json::array();
   for (const auto& l : layers)
     arr.push_back({{"node", l.layer.node},
-                   {"relu_fused", !l.layer.relu_node.empty()},
+                   {"activation_fused", l.layer.activation_node},
                    {"input_tensor", l.layer.input},
                    {"output_tensor", l.layer.output},
                    {"input_observed", range_json(l.input_range)},
@@ -75,18 +82,17 @@ nlohmann::json layers_to_json(const std::vector<LayerQuantInfo>& layers) {
 
 WeightPreview preview_weights(const Graph& qdq, const LayerQuantInfo& layer, const Graph* fp32,
                               size_t count) {
-  // convert() names the int8 initializer "<weight>_q"; a file read back names it directly.
-  std::string q_name = layer.layer.weight;
-  if (!qdq.initializer(q_name)) q_name += "_q";
+  const std::string q_name = layer.weight_q;
   const Tensor* wq = qdq.initializer(q_name);
-  if (!wq || wq->dtype() != DType::kI8 || wq->rank() != 2)
-    fail("weight preview: '{}' is not an int8 [N,K] initializer", q_name);
+  if (!wq || wq->dtype() != DType::kI8 || wq->rank() < 2)
+    fail("weight preview: '{}' is not an int8 initializer of rank >= 2", q_name);
   WeightPreview p;
   p.weight = q_name;
   const Tensor deq = dequantize_tensor(*wq, layer.weight, q_name);
-  // Output channel 0: row 0 when the channel axis is 0 ([N,K]), column 0 otherwise.
+  // Output channel 0: row 0 when the channel axis is 0 ([N,K] or a Conv's [O,C,kh,kw], seen
+  // as [O, C*kh*kw]), column 0 of a [K,N] Gemm weight otherwise.
   const bool rows = layer.layer.weight_channel_axis == 0;
-  const int64_t len = rows ? wq->dim(1) : wq->dim(0);
+  const int64_t len = rows ? wq->numel() / wq->dim(0) : wq->dim(0);
   const auto n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(count), len));
   for (size_t i = 0; i < n; ++i) {
     const int64_t at = rows ? static_cast<int64_t>(i) : static_cast<int64_t>(i) * wq->dim(1);
@@ -94,10 +100,11 @@ WeightPreview preview_weights(const Graph& qdq, const LayerQuantInfo& layer, con
     p.dequantized.push_back(deq.data<float>()[at]);
   }
   p.half_step = *std::max_element(layer.weight.scale.begin(), layer.weight.scale.end()) / 2;
-  // The FP32 original: the file's weight name minus the "_q" suffix octet's convert adds.
-  const std::string fp32_name =
-      q_name.size() > 2 && q_name.ends_with("_q") ? q_name.substr(0, q_name.size() - 2) : q_name;
-  const Tensor* w = fp32 ? fp32->initializer(fp32_name) : nullptr;
+  // The FP32 original: input 1 of the node of the same name in the FP32 graph.
+  const Tensor* w = nullptr;
+  if (fp32)
+    for (const Node& n : fp32->nodes)
+      if (n.name == layer.layer.node && n.inputs.size() > 1) w = fp32->initializer(n.inputs[1]);
   if (w && w->dtype() == DType::kF32 && w->shape() == wq->shape()) {
     float err = 0;
     for (int64_t i = 0; i < w->numel(); ++i)

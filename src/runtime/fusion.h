@@ -17,11 +17,18 @@
 
 namespace octet::runtime {
 
+inline constexpr size_t kNoNode = static_cast<size_t>(-1);
+
 struct FusedPattern {
   std::vector<size_t> nodes;         // indices into graph.nodes, ascending
-  std::vector<std::string> inputs;   // values the fused op reads
-  std::vector<std::string> outputs;  // values it produces (the pattern's quantized output)
-  std::string kind;                  // e.g. "qlinear_gemm"
+  std::vector<std::string> inputs;   // values the fused op reads (the uint8 input)
+  std::vector<std::string> outputs;  // values it produces
+  std::string kind;                  // "qlinear_gemm" or "qlinear_conv"
+  // The roles of the nodes (indices into graph.nodes; kNoNode when absent).
+  size_t dq_x = kNoNode, dq_w = kNoNode, dq_b = kNoNode;  // DequantizeLinear of x, W, bias
+  size_t op = kNoNode;                                     // the Gemm or Conv
+  size_t activation = kNoNode;                             // a fused Relu or Clip
+  size_t quantize = kNoNode;  // the QuantizeLinear of the output; absent: float output (eq. 17)
 };
 
 // Every fusable pattern in `graph`; patterns never overlap.

@@ -2,7 +2,9 @@
 // update as scalar, SSE and AVX2 loops that give bit-identical results.
 //
 // The update is bound by the divide / square-root unit (two divides and one square root per
-// parameter), not by memory, so the only speed-up left is the vector width.
+// parameter: ~9 cycles per 8 floats on Zen 3, the same in L1 as in L2), not by memory. Fusing
+// it into the weight-gradient GEMM as an epilogue was measured and is slower: the divides do
+// not overlap with the FMAs, and the loops lose their streaming shape. So it stays one pass.
 #include "train/adam.h"
 
 #include <immintrin.h>

@@ -5,9 +5,11 @@
 // Tile shapes (16 ymm registers; Zen 3 / Haswell retire 2 FMAs and 2-3 loads per cycle, so a
 // tile wants more FMAs than loads per step and at least 8 independent accumulators to cover
 // the 4-cycle FMA latency):
-//   forward      5x2: 5 rows of x against 2 rows of w, 10 accumulators, 7 loads / 10 FMAs per
-//                     8 floats of K; batch 10 is two tiles high. Dot products end in a
-//                     horizontal sum.
+//   forward      5x2 for K >= 256 (layer 1): 5 rows of x against 2 rows of w, 10
+//                     accumulators, 7 loads / 10 FMAs per 8 floats of K; batch 10 is two tiles
+//                     high; each dot product ends in a horizontal sum. Runs at the FMA peak.
+//                2x4 for short K (hidden layers), where those sums would dominate: the 8 dot
+//                     products are reduced together into one vector.
 //   grad_weight  4x3: 4 rows of dw by 3 vectors (24 floats) of K, 12 accumulators, 7 loads /
 //                     12 FMAs per batch row.
 //   grad_input   2x4: 2 rows of dx by 4 vectors of K, 8 accumulators; these layers are small.

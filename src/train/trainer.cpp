@@ -1,9 +1,11 @@
 // The training loop of train_mlp(): shuffled batches, forward, cross-entropy, backward, Adam.
 //
-// Where the time goes (Zen 3, 784-50-80-30-10, batch 10): a step is about 40 us, half of it
-// the two large GEMMs of layer 1 (forward and weight gradient, 392K multiply-adds each) and
-// most of the rest Adam's divides and square roots over 46K parameters; the other layers, the
-// loss and loading the batch are a few us together. Nothing is allocated inside the loop.
+// Where the time goes (784-50-80-30-10, batch 10, one Zen 3 core at 2.45 GHz, hot caches): a
+// step costs about 55 us. Layer 1's forward and weight-gradient GEMMs (392K multiply-adds
+// each) take ~10 us apiece and run at the FMA peak; Adam takes ~22 us, bound by the two
+// divides and one square root per parameter that PyTorch's rule needs (46K parameters); the
+// three small layers ~7 us together, loading the batch ~3 us and the loss under 1 us. Nothing
+// is allocated inside the loop.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -49,10 +51,13 @@ std::vector<PixelTable> pixel_tables(const Normalization& norm, int64_t channels
 
 void check_data(const Dataset& train) {
   const Tensor& images = train.images;
-  if (train.size() == 0) fail("train: data set '{}' is empty", train.source);
+  if (images.empty()) fail("train: data set '{}' is empty", train.source);
   if (images.dtype() != DType::kU8 || images.rank() != 4)
     fail("train: images of '{}' are {} {}, expected uint8 [N, C, H, W]", train.source,
          dtype_name(images.dtype()), shape_str(images.shape()));
+  if (train.size() == 0) fail("train: data set '{}' is empty", train.source);
+  if (images.numel() == 0)
+    fail("train: images of '{}' have no pixels: {}", train.source, shape_str(images.shape()));
   if (static_cast<int64_t>(train.labels.size()) != train.size())
     fail("train: '{}' has {} images but {} labels", train.source, train.size(),
          train.labels.size());

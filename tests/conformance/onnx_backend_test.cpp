@@ -9,15 +9,17 @@
 //   skipped octet refuses the model or its data with an octet::Error that says so: its message
 //           contains "unsupported", "not supported" or "does not support" (see is_refusal()).
 //           The refusal is filed by what it names: an op (or an op of another domain), an
-//           opset, a data type, an attribute, or another feature.
+//           opset, a type (element type or non-tensor), an attribute, or another feature.
 //   failed  anything else: a wrong value, shape or dtype, or any other error or exception.
 // The rule: an op octet claims to run either runs every case of it correctly or refuses the
 // part it lacks, by name. A failing case is a bug, unless kKnownFailures lists it with a reason.
 // An OCTET_CHECK abort or a crash ends the binary; a signal handler then names the case.
 //
 // The data set's location can be overridden with OCTET_ONNX_TESTDATA (the directory holding
-// node/ and pytorch-converted/); without the package, the tests are skipped.
+// node/ and pytorch-converted/); without the package, the tests are skipped. Set
+// OCTET_CONFORMANCE_VERBOSE=1 to print every skip with its message.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -29,7 +31,6 @@
 #include <map>
 #include <set>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "octet/error.h"
@@ -94,9 +95,12 @@ bool is_refusal(const std::string& message) {
 // The kind of thing a refusal names, for the summary.
 std::string refusal_category(const std::string& message) {
   if (message.find("unsupported op") != std::string::npos) return "op";
-  if (message.find("domain") != std::string::npos) return "op";
   if (message.find("opset") != std::string::npos) return "opset";
-  if (message.find("type") != std::string::npos) return "dtype";
+  if (message.find("domain '") != std::string::npos) return "op";  // an op of another domain
+  // An element type (float16, bool, string, ...) or a non-tensor (sequence, map, optional).
+  if (message.find("type") != std::string::npos ||
+      message.find("not a tensor") != std::string::npos)
+    return "type";
   if (message.find("attribute") != std::string::npos) return "attribute";
   return "feature";
 }
@@ -176,11 +180,16 @@ std::string compare(const Tensor& want, const Tensor& got) {
     return fmt::format("shape: expected {}, got {}", shape_str(want.shape()),
                        shape_str(got.shape()));
   switch (want.dtype()) {
-    case DType::kF32: return first_mismatch<float>(want, got);
-    case DType::kI8: return first_mismatch<int8_t>(want, got);
-    case DType::kU8: return first_mismatch<uint8_t>(want, got);
-    case DType::kI32: return first_mismatch<int32_t>(want, got);
-    case DType::kI64: return first_mismatch<int64_t>(want, got);
+    case DType::kF32:
+      return first_mismatch<float>(want, got);
+    case DType::kI8:
+      return first_mismatch<int8_t>(want, got);
+    case DType::kU8:
+      return first_mismatch<uint8_t>(want, got);
+    case DType::kI32:
+      return first_mismatch<int32_t>(want, got);
+    case DType::kI64:
+      return first_mismatch<int64_t>(want, got);
   }
   return "unknown dtype";
 }
@@ -212,8 +221,8 @@ CaseResult run_case(const fs::path& dir) {
         fail("{}: {} input files for {} graph inputs", set.filename().string(), in_files.size(),
              graph.inputs.size());
       if (out_files.size() != graph.outputs.size())
-        fail("{}: {} output files for {} graph outputs", set.filename().string(),
-             out_files.size(), graph.outputs.size());
+        fail("{}: {} output files for {} graph outputs", set.filename().string(), out_files.size(),
+             graph.outputs.size());
       std::map<std::string, Tensor> feeds;
       for (size_t i = 0; i < in_files.size(); ++i)
         feeds.emplace(graph.inputs[i].name, read_tensor(in_files[i]));
@@ -253,6 +262,7 @@ void run_group(const std::string& group) {
   std::sort(cases.begin(), cases.end());
   ASSERT_FALSE(cases.empty()) << "no cases under " << root.string();
 
+  const bool verbose = std::getenv("OCTET_CONFORMANCE_VERBOSE") != nullptr;
   int passed = 0, failed = 0, known = 0;
   std::map<std::string, int> skipped_by_category, skipped_by_op;
   int skipped = 0;
@@ -269,7 +279,8 @@ void run_group(const std::string& group) {
       ++skipped_by_category[r.category];
       if (r.category == "op")
         for (const std::string& op : missing_ops(dir / "model.onnx")) ++skipped_by_op[op];
-      if (r.category == "attribute" || r.category == "feature")
+      // Refusals of part of a supported op are listed; OCTET_CONFORMANCE_VERBOSE lists all.
+      if (r.category == "attribute" || r.category == "feature" || verbose)
         fmt::print("SKIP {}/{}: {}\n", group, name, r.detail);
     } else {
       ++failed;
@@ -286,9 +297,10 @@ void run_group(const std::string& group) {
   std::string categories;
   for (const auto& [category, count] : skipped_by_category)
     categories += fmt::format("{}{} {}", categories.empty() ? "" : ", ", category, count);
-  fmt::print("onnx backend conformance ({}): {} passed, {} failed ({} known), {} skipped "
-             "(unsupported {})\n",
-             group, passed, failed, known, skipped, categories.empty() ? "-" : categories);
+  fmt::print(
+      "onnx backend conformance ({}): {} passed, {} failed ({} known), {} skipped "
+      "(unsupported {})\n",
+      group, passed, failed, known, skipped, categories.empty() ? "-" : categories);
   std::vector<std::pair<std::string, int>> ops(skipped_by_op.begin(), skipped_by_op.end());
   std::stable_sort(ops.begin(), ops.end(),
                    [](const auto& a, const auto& b) { return a.second > b.second; });
@@ -310,8 +322,12 @@ class OnnxBackend : public ::testing::Test {
   }
 };
 
-TEST_F(OnnxBackend, NodeTestsPassOrAreRefused) { run_group("node"); }
-TEST_F(OnnxBackend, PytorchConvertedModelsPassOrAreRefused) { run_group("pytorch-converted"); }
+TEST_F(OnnxBackend, NodeTestsPassOrAreRefused) {
+  run_group("node");
+}
+TEST_F(OnnxBackend, PytorchConvertedModelsPassOrAreRefused) {
+  run_group("pytorch-converted");
+}
 
 }  // namespace
 }  // namespace octet

@@ -85,9 +85,9 @@ const Parity& parity() {
 TEST(TorchPtqParity, FindsTheThreeFusedLayers) {
   const Parity& p = parity();
   ASSERT_EQ(p.layers.size(), 3u);
-  EXPECT_NE(p.layers[0].relu_node, "");
-  EXPECT_NE(p.layers[1].relu_node, "");
-  EXPECT_EQ(p.layers[2].relu_node, "");  // fc3 has no ReLU, as in the PyTorch model
+  EXPECT_NE(p.layers[0].activation_node, "");
+  EXPECT_NE(p.layers[1].activation_node, "");
+  EXPECT_EQ(p.layers[2].activation_node, "");  // fc3 has no ReLU, as in the PyTorch model
   for (size_t k = 0; k < 3; ++k)
     EXPECT_EQ(p.layers[k].weight, "fc" + std::to_string(k + 1) + ".weight");
   ASSERT_EQ(p.q.layers.size(), 3u);

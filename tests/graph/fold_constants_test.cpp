@@ -61,7 +61,8 @@ TEST(FoldConstants, StaticBatchFoldsTheShapeChainIntoTheReshape) {
   for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) - 12;
   const Tensor y = Session(std::move(g)).run(f32({4, 2, 3}, values));
   EXPECT_EQ(y.shape(), (Shape{4, 6}));
-  for (size_t i = 0; i < values.size(); ++i) EXPECT_EQ(y.values<float>()[i], std::max(values[i], 0.0f));
+  for (size_t i = 0; i < values.size(); ++i)
+    EXPECT_EQ(y.values<float>()[i], std::max(values[i], 0.0f));
 }
 
 TEST(FoldConstants, SymbolicBatchLeavesTheChainToRunTime) {

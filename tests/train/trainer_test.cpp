@@ -199,6 +199,12 @@ TEST(TrainMlp, RejectsBadData) {
             }).find("expected uint8 [N, C, H, W]"),
             std::string::npos);
 
+  Dataset no_pixels = synthetic_set(20, 11);
+  no_pixels.images = Tensor(DType::kU8, {20, 1, 0, 4});
+  EXPECT_NE(
+      error_of([&] { train_mlp(no_pixels, test_norm(), TrainConfig{}, false); }).find("no pixels"),
+      std::string::npos);
+
   Normalization three_channels;
   three_channels.mean = {0.1f, 0.2f, 0.3f};
   three_channels.std = {1.0f, 1.0f, 1.0f};

@@ -3,6 +3,7 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "octet/npy.h"
 #include "octet/onnx_io.h"
 #include "quantize_flow.h"
 
@@ -20,7 +21,10 @@ void add_quantize_command(CLI::App& app) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("quantize", "Calibrate and convert an FP32 model to int8 (QDQ ONNX)");
   cmd->add_option("model", f->model, "FP32 model (.onnx)")->required();
-  cmd->add_option("--calib", f->calib, "Directory with IDX files to calibrate on")->required();
+  cmd->add_option("--calib", f->calib,
+                  "Directory with IDX files to calibrate on, or a .npy file of float32 model "
+                  "inputs [N,...] used as they are (no --mean/--std; no accuracy without --data)")
+      ->required();
   cmd->add_option("--calib-set", f->calib_set, "Split to draw calibration images from")
       ->check(CLI::IsMember({"train", "test"}))->capture_default_str();
   cmd->add_option("--calib-count", f->calib_count, "Calibration images (drawn at random)")->capture_default_str();
@@ -34,7 +38,7 @@ void add_quantize_command(CLI::App& app) {
   cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   f->normalize.add_to(*cmd);
-  cmd->callback([f] {
+  cmd->callback([f, cmd] {
     if (f->calib_count <= 0) fail("--calib-count: {} must be > 0", f->calib_count);
     QuantizeRequest r;
     r.model_path = f->model;
@@ -43,17 +47,36 @@ void add_quantize_command(CLI::App& app) {
     r.config = QuantizeConfig::preset_named(f->preset);
     r.config.method = f->method;
     if (f->per_channel) r.config.weight = QuantSpec::per_channel_weight(0);
-    const Split calib_split = f->calib_set == "test" ? Split::kTest : Split::kTrain;
-    const Dataset calib = load_split(f->calib, calib_split);
+    // --calib FILE.npy: model inputs without labels, so accuracy only on an explicit --data.
+    const bool npy = std::filesystem::path(f->calib).extension() == ".npy" ||
+                     std::filesystem::is_regular_file(f->calib);
+    if (npy && cmd->count("--calib-set"))
+      fail("--calib-set: applies to an IDX directory, not to the .npy file {}", f->calib);
+    std::optional<Tensor> calib_inputs;
+    std::optional<Dataset> calib;
+    int64_t calib_size = 0;
+    if (npy) {
+      calib_inputs = read_npy(f->calib);
+      if (calib_inputs->dtype() != DType::kF32 || calib_inputs->rank() < 2)
+        fail("{}: holds {} {}, expected float32 model inputs [N,...]", f->calib,
+             dtype_name(calib_inputs->dtype()), shape_str(calib_inputs->shape()));
+      calib_size = calib_inputs->dim(0);
+    } else {
+      calib = load_split(f->calib, f->calib_set == "test" ? Split::kTest : Split::kTrain);
+      calib_size = calib->size();
+    }
     std::optional<Dataset> test;
-    if (!f->no_eval) {
+    if (!f->no_eval && (!npy || !f->data.empty())) {
       const std::string eval_dir = f->data.empty() ? f->calib : f->data;
       test = load_split(eval_dir, Split::kTest);
-      r.calib_is_test = calib_split == Split::kTest && eval_dir == f->calib;
+      r.calib_is_test = !npy && f->calib_set == "test" && eval_dir == f->calib;
     }
-    if (f->calib_count > calib.size())
-      fail("--calib-count: {} exceeds the {} images of {}", f->calib_count, calib.size(), calib.source);
-    r.calib = &calib;
+    if (f->calib_count > calib_size)
+      fail("--calib-count: {} exceeds the {} {} of {}", f->calib_count, calib_size,
+           npy ? "samples" : "images", f->calib);
+    r.calib = calib ? &*calib : nullptr;
+    r.calib_inputs = calib_inputs ? &*calib_inputs : nullptr;
+    r.calib_inputs_source = npy ? f->calib : "";
     r.test = test ? &*test : nullptr;
     r.calib_count = f->calib_count;
     r.seed = f->seed;

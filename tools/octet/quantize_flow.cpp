@@ -15,9 +15,14 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
     out.warnings.push_back(
         "calibrating on the test set: the evaluation images also chose the scales, so the "
         "reported accuracy is optimistic (use --calib-set train)");
-  const std::vector<int64_t> indices = sample_indices(r.calib->size(), r.calib_count, r.seed);
   Calibrator calib(r.fp32, r.config);
-  calibrate_on(calib, *r.calib, indices, r.norm);
+  if (r.calib_inputs) {
+    const auto indices = sample_indices(r.calib_inputs->dim(0), r.calib_count, r.seed);
+    calibrate_on_tensor(calib, *r.calib_inputs, indices, 100, true, r.calib_inputs_source);
+  } else {
+    const auto indices = sample_indices(r.calib->size(), r.calib_count, r.seed);
+    calibrate_on(calib, *r.calib, indices, r.norm);
+  }
   out.model = calib.convert();
   for (const auto& w : out.model.warnings) out.warnings.push_back(w);
   save_onnx(out.model.graph, r.output_path);
@@ -29,7 +34,8 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
   out.comparison.push_back(model_stats("FP32", r.model_path, r.fp32, out.fp32_eval));
   out.comparison.push_back(model_stats("int8 " + r.config.preset, r.output_path, out.model.graph,
                                        out.int8_eval));
-  out.preview = preview_weights(out.model.graph, out.model.layers.at(0), &r.fp32);
+  // Against the prepared FP32 weights (BatchNorm folded), which the int8 ones approximate.
+  out.preview = preview_weights(out.model.graph, out.model.layers.at(0), &calib.prepared_graph());
   return out;
 }
 
@@ -44,7 +50,8 @@ nlohmann::json quantize_report_json(const QuantizeRequest& r, const QuantizeOutc
           {"output", r.output_path},
           {"preset", r.config.preset},
           {"config", r.config.describe()},
-          {"calibration", {{"count", r.calib_count}, {"seed", r.seed},
+          {"calibration", {{"source", r.calib_inputs ? r.calib_inputs_source : r.calib->source},
+                           {"count", r.calib_count}, {"seed", r.seed},
                            {"set_is_test", r.calib_is_test}}},
           {"warnings", o.warnings},
           {"layers", layers_to_json(o.model.layers)},

@@ -18,6 +18,9 @@ struct QuantizeRequest {
   Normalization norm;
   QuantizeConfig config;
   const Dataset* calib = nullptr;  // the calibration split
+  // Or: float32 model inputs [N, ...] (a .npy file), calibrated on as they are (no `norm`).
+  const Tensor* calib_inputs = nullptr;
+  std::string calib_inputs_source;  // the .npy file, for messages and the report
   bool calib_is_test = false;      // the calibration images are the evaluation images
   int64_t calib_count = 1000;
   uint64_t seed = 433;
@@ -34,7 +37,7 @@ struct QuantizeOutcome {
   WeightPreview preview;               // of the first layer
 };
 
-// Calibrates on `calib_count` images drawn with `seed` (never the first N: data files can be
+// Calibrates on `calib_count` images (or calib_inputs rows) drawn with `seed` (never the first N: data files can be
 // sorted by class), converts, writes the QDQ model, evaluates both models when a test set is
 // given. Warnings (calibrating on the evaluation set, constant tensors) are collected.
 QuantizeOutcome run_quantize(const QuantizeRequest& request);

@@ -18,7 +18,7 @@ namespace octet {
 namespace {
 struct BnParams {
   std::vector<double> factor;  // gamma / sqrt(var + eps)
-  std::vector<double> shift;   // beta - mean * factor
+  std::vector<double> mean, beta;
 };
 
 bool is_graph_input(const Graph& graph, const std::string& name) {
@@ -59,7 +59,8 @@ std::optional<BnParams> read_bn(const Graph& graph, const Node& bn, int64_t chan
   BnParams p;
   for (int64_t c = 0; c < channels; ++c) {
     p.factor.push_back(gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps));
-    p.shift.push_back(beta[c] - mean[c] * p.factor.back());
+    p.mean.push_back(mean[c]);
+    p.beta.push_back(beta[c]);
   }
   return p;
 }
@@ -145,8 +146,8 @@ bool try_fold(Graph& graph, size_t bn_index) {
   }
   Tensor b_folded(DType::kF32, {channels});
   for (int64_t c = 0; c < channels; ++c)
-    b_folded.data<float>()[c] =
-        static_cast<float>((*bias)[c] * bn_params->factor[c] + bn_params->shift[c]);
+    b_folded.data<float>()[c] = static_cast<float>(
+        ((*bias)[c] - bn_params->mean[c]) * bn_params->factor[c] + bn_params->beta[c]);
 
   const std::string weight_name = op.inputs[1];
   set_param(graph, index, 1, std::move(w_folded), weight_name + "_bnfolded");

@@ -71,7 +71,7 @@ int fold_constants(Graph& graph) {
   }
 
   std::map<std::string, std::string> renamed;  // removed Identity's output -> its input
-  std::set<std::string> folded_inputs;          // initializers that folded nodes read
+  std::set<std::string> folded_inputs;         // initializers that folded nodes read
   std::vector<Node> kept;
   int removed = 0;
   for (Node& node : graph.nodes) {

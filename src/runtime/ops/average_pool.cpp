@@ -66,8 +66,7 @@ std::unique_ptr<Op> make_average_pool(const Node& node, const Graph&) {
     expect_dtype(node, x, DType::kF32, "input 0 (X)");
     const ConvGeometry g = resolve_pool_geometry(node, window, x);
     Tensor y(DType::kF32, windowed_output_shape(x.dim(0), x.dim(1), g));
-    f32_average_pool_planes(x.data<float>(), x.dim(0) * x.dim(1), g, include_pad,
-                            y.data<float>());
+    f32_average_pool_planes(x.data<float>(), x.dim(0) * x.dim(1), g, include_pad, y.data<float>());
     out[0] = std::move(y);
   });
 }

@@ -13,15 +13,14 @@ namespace octet::runtime {
 
 std::unique_ptr<Op> make_batch_norm(const Node& node, const Graph&) {
   if (node.attr_int("training_mode", 0) != 0)
-    fail("{}: training_mode = {}; octet runs BatchNormalization for inference only (0)",
+    fail("{}: training_mode = {} is not supported; octet runs BatchNormalization for inference",
          node.describe(), node.attr_int("training_mode", 0));
   if (node.attr_int("spatial", 1) != 1)
-    fail("{}: spatial = 0 (per-element statistics, opset < 9) is not supported",
-         node.describe());
+    fail("{}: spatial = 0 (per-element statistics, opset < 9) is not supported", node.describe());
   for (size_t i = 1; i < node.outputs.size(); ++i)
     if (!node.outputs[i].empty())
-      fail("{}: output {} ('{}') is requested; at inference BatchNormalization has only Y",
-           node.describe(), i, node.outputs[i]);
+      fail("{}: output {} ('{}') is requested; only Y is supported (inference)", node.describe(), i,
+           node.outputs[i]);
   const double epsilon = node.attr_float("epsilon", 1e-5f);
   return make_op([node, epsilon](std::span<const Tensor* const> in, std::span<Tensor> out) {
     const Tensor& x = required_input(node, in, 0);
@@ -30,8 +29,8 @@ std::unique_ptr<Op> make_batch_norm(const Node& node, const Graph&) {
       fail("{}: input 0 has shape {}, expected [N, C, ...] of rank >= 2", node.describe(),
            shape_str(x.shape()));
     const int64_t channels = x.dim(1);
-    static constexpr const char* kRoles[] = {"", "input 1 (scale)", "input 2 (B)",
-                                             "input 3 (mean)", "input 4 (var)"};
+    static constexpr const char* kRoles[] = {"", "input 1 (scale)", "input 2 (B)", "input 3 (mean)",
+                                             "input 4 (var)"};
     const float* params[5] = {};
     for (size_t i = 1; i < 5; ++i) {
       const Tensor& p = required_input(node, in, i);

@@ -29,10 +29,14 @@ template <typename T>
 void run_binary(const Node& node, BinaryOp kind, const Tensor& a, const Tensor& b, Tensor& y) {
   if constexpr (std::is_floating_point_v<T>) {
     switch (kind) {
-      case BinaryOp::kAdd: return broadcast_binary<T>(a, b, y, [](T u, T v) { return u + v; });
-      case BinaryOp::kSub: return broadcast_binary<T>(a, b, y, [](T u, T v) { return u - v; });
-      case BinaryOp::kMul: return broadcast_binary<T>(a, b, y, [](T u, T v) { return u * v; });
-      case BinaryOp::kDiv: return broadcast_binary<T>(a, b, y, [](T u, T v) { return u / v; });
+      case BinaryOp::kAdd:
+        return broadcast_binary<T>(a, b, y, [](T u, T v) { return u + v; });
+      case BinaryOp::kSub:
+        return broadcast_binary<T>(a, b, y, [](T u, T v) { return u - v; });
+      case BinaryOp::kMul:
+        return broadcast_binary<T>(a, b, y, [](T u, T v) { return u * v; });
+      case BinaryOp::kDiv:
+        return broadcast_binary<T>(a, b, y, [](T u, T v) { return u / v; });
     }
   } else {
     const auto wrap = [](uint64_t r) { return static_cast<T>(r); };  // modulo 2^bits

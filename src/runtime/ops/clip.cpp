@@ -44,7 +44,7 @@ std::unique_ptr<Op> make_clip(const Node& node, const Graph& graph) {
     const float hi = node.attr_float("max", kMax);
     return make_op([node, lo, hi](std::span<const Tensor* const> in, std::span<Tensor> out) {
       const Tensor& x = required_input(node, in, 0);
-      expect_dtype(node, x, DType::kF32, "input");
+      expect_float32(node, x, "input");
       Tensor y(DType::kF32, x.shape());
       clip<float>(x, lo, hi, y);
       out[0] = std::move(y);

@@ -37,7 +37,9 @@ void expect_length(const Node& node, const char* key, const std::vector<int64_t>
          node.describe(), key, shape_str(values), values.size(), want, rank);
 }
 
-int64_t ceil_div(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return a >= 0 ? (a + b - 1) / b : -((-a) / b);
+}
 }  // namespace
 
 WindowAttrs parse_window_attrs(const Node& node) {
@@ -66,8 +68,8 @@ ConvGeometry resolve_geometry(const Node& node, const WindowAttrs& attrs,
                               std::span<const int64_t> kernel) {
   const size_t rank = in_spatial.size();
   if (rank < 1 || rank > static_cast<size_t>(kMaxSpatialRank))
-    fail("{}: the input has {} spatial dimensions, octet supports 1 to {}", node.describe(), rank,
-         kMaxSpatialRank);
+    fail("{}: the input has {} spatial dimensions; not supported, octet runs 1 to {}",
+         node.describe(), rank, kMaxSpatialRank);
   OCTET_CHECK(kernel.size() == rank, "kernel rank {} vs input rank {}", kernel.size(), rank);
   expect_length(node, "strides", attrs.strides, rank, rank);
   expect_length(node, "dilations", attrs.dilations, rank, rank);
@@ -107,9 +109,10 @@ ConvGeometry resolve_geometry(const Node& node, const WindowAttrs& attrs,
         break;
     }
     if (out < 1)
-      fail("{}: spatial dimension {} of size {} (pads {}, {}) is smaller than the window of "
-           "{} (kernel {}, dilation {}): the output would be empty",
-           node.describe(), i, in, pad_begin, pad_end, extent, kernel[i], dilation);
+      fail(
+          "{}: spatial dimension {} of size {} (pads {}, {}) is smaller than the window of "
+          "{} (kernel {}, dilation {}): the output would be empty",
+          node.describe(), i, in, pad_begin, pad_end, extent, kernel[i], dilation);
     g.in_size[s] = in;
     g.out_size[s] = out;
     g.kernel[s] = kernel[i];

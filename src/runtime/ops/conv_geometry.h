@@ -63,8 +63,7 @@ struct ConvGeometry {
 // not 1 to 3, an attribute list does not have one entry per spatial dimension (two for pads),
 // or an output dimension would be empty.
 ConvGeometry resolve_geometry(const Node& node, const WindowAttrs& attrs,
-                              std::span<const int64_t> in_spatial,
-                              std::span<const int64_t> kernel);
+                              std::span<const int64_t> in_spatial, std::span<const int64_t> kernel);
 
 // The geometry of a pooling window over X [N, C, spatial...]: kernel_shape is required and
 // has one entry per spatial dimension. Throws octet::Error naming the node otherwise, or as

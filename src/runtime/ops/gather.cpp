@@ -19,8 +19,8 @@ std::vector<int64_t> checked_indices(const Node& node, const Tensor& indices, in
   for (Index raw : indices.values<Index>()) {
     const auto i = static_cast<int64_t>(raw);
     if (i < -n || i >= n)
-      fail("{}: index {} is out of range for an axis of size {} (valid: [{}, {}])",
-           node.describe(), i, n, -n, n - 1);
+      fail("{}: index {} is out of range for an axis of size {} (valid: [{}, {}])", node.describe(),
+           i, n, -n, n - 1);
     result.push_back(i < 0 ? i + n : i);
   }
   return result;
@@ -38,8 +38,10 @@ std::unique_ptr<Op> make_gather(const Node& node, const Graph&) {
     const int64_t axis = normalize_axis(node, axis_attr, rank, "axis");
     const int64_t n = data.dim(axis);
     std::vector<int64_t> picks;
-    if (indices.dtype() == DType::kI64) picks = checked_indices<int64_t>(node, indices, n);
-    else if (indices.dtype() == DType::kI32) picks = checked_indices<int32_t>(node, indices, n);
+    if (indices.dtype() == DType::kI64)
+      picks = checked_indices<int64_t>(node, indices, n);
+    else if (indices.dtype() == DType::kI32)
+      picks = checked_indices<int32_t>(node, indices, n);
     else
       fail("{}: indices are {}, expected int64 or int32", node.describe(),
            dtype_name(indices.dtype()));

@@ -49,7 +49,6 @@ void im2col(const T* x, int64_t channels, const ConvGeometry& g, T pad_value, T*
 template void im2col<float>(const float*, int64_t, const ConvGeometry&, float, float*) noexcept;
 template void im2col<uint8_t>(const uint8_t*, int64_t, const ConvGeometry&, uint8_t,
                               uint8_t*) noexcept;
-template void im2col<int8_t>(const int8_t*, int64_t, const ConvGeometry&, int8_t,
-                             int8_t*) noexcept;
+template void im2col<int8_t>(const int8_t*, int64_t, const ConvGeometry&, int8_t, int8_t*) noexcept;
 
 }  // namespace octet::runtime

@@ -59,7 +59,7 @@ void run_max_pool(const Tensor& x, const ConvGeometry& g, Tensor& y) {
 std::unique_ptr<Op> make_max_pool(const Node& node, const Graph&) {
   const WindowAttrs window = parse_window_attrs(node);
   if (node.outputs.size() > 1 && !node.outputs[1].empty())
-    fail("{}: output 1 (Indices, '{}') is requested; octet's MaxPool computes only Y",
+    fail("{}: output 1 (Indices, '{}') is requested; it is not supported (octet computes Y only)",
          node.describe(), node.outputs[1]);
   return make_op([node, window](std::span<const Tensor* const> in, std::span<Tensor> out) {
     const Tensor& x = required_input(node, in, 0);

@@ -8,7 +8,9 @@ namespace octet::runtime {
 
 Tensor shape_op_output(const Node& node, const Shape& input_shape) {
   const auto rank = static_cast<int64_t>(input_shape.size());
-  const auto clamp_index = [rank](int64_t i) { return std::clamp(i < 0 ? i + rank : i, int64_t{0}, rank); };
+  const auto clamp_index = [rank](int64_t i) {
+    return std::clamp(i < 0 ? i + rank : i, int64_t{0}, rank);
+  };
   const int64_t start = clamp_index(node.attr_int("start", 0));
   const int64_t end = std::max(start, clamp_index(node.attr_int("end", rank)));
   const std::span<const int64_t> dims(input_shape.data() + start, static_cast<size_t>(end - start));

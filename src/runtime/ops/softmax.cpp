@@ -46,15 +46,18 @@ std::unique_ptr<Op> make_softmax_op(const Node& node, const Graph& graph, bool l
   return make_op([node, coerce_2d, axis_attr, log_output](std::span<const Tensor* const> in,
                                                           std::span<Tensor> out) {
     const Tensor& x = required_input(node, in, 0);
-    expect_dtype(node, x, DType::kF32, "input");
+    expect_float32(node, x, "input");
     const auto rank = static_cast<int64_t>(x.rank());
     if (rank == 0) fail("{}: the input is a scalar, expected rank >= 1", node.describe());
     const int64_t axis = normalize_axis(node, axis_attr, rank, "axis");
     int64_t outer = 1, n = 1, inner = 1;
     for (int64_t i = 0; i < rank; ++i) {
-      if (i < axis) outer *= x.dim(i);
-      else if (i == axis || coerce_2d) n *= x.dim(i);
-      else inner *= x.dim(i);
+      if (i < axis)
+        outer *= x.dim(i);
+      else if (i == axis || coerce_2d)
+        n *= x.dim(i);
+      else
+        inner *= x.dim(i);
     }
     Tensor y(DType::kF32, x.shape());
     if (n > 0) softmax_f32(x.data<float>(), outer, n, inner, log_output, y.data<float>());

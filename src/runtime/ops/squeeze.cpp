@@ -16,8 +16,8 @@ namespace {
 // The axes of an opset >= 13 node (input 1, nullopt when omitted) or of an older one (the
 // attribute, nullopt when absent).
 std::optional<std::vector<int64_t>> read_axes(const Node& node, bool axes_input,
-                                              const std::vector<int64_t>& attr_axes,
-                                              bool has_attr, std::span<const Tensor* const> in) {
+                                              const std::vector<int64_t>& attr_axes, bool has_attr,
+                                              std::span<const Tensor* const> in) {
   if (!axes_input) return has_attr ? std::optional(attr_axes) : std::nullopt;
   if (in.size() < 2 || in[1] == nullptr) return std::nullopt;
   expect_dtype(node, *in[1], DType::kI64, "axes");
@@ -32,15 +32,24 @@ std::vector<bool> axis_mask(const Node& node, const std::vector<int64_t>& axes, 
   std::vector<bool> mask(static_cast<size_t>(rank), false);
   for (int64_t a : axes) {
     const auto axis = static_cast<size_t>(normalize_axis(node, a, rank, "axis"));
-    if (mask[axis]) fail("{}: axis {} appears twice in axes {}", node.describe(), a, shape_str(axes));
+    if (mask[axis])
+      fail("{}: axis {} appears twice in axes {}", node.describe(), a, shape_str(axes));
     mask[axis] = true;
   }
   return mask;
 }
 
+// Opset 13 takes axes only as an input: an attribute there would be silently ignored.
+void reject_axes_attribute(const Node& node, const Graph& graph) {
+  if (graph.opset >= 13 && node.has_attr("axes"))
+    fail("{}: attribute axes was replaced by input 1 in opset 13 (the model is opset {})",
+         node.describe(), graph.opset);
+}
+
 }  // namespace
 
 std::unique_ptr<Op> make_squeeze(const Node& node, const Graph& graph) {
+  reject_axes_attribute(node, graph);
   const bool axes_input = graph.opset >= 13;
   const bool has_attr = node.has_attr("axes");
   const std::vector<int64_t> attr_axes = node.attr_ints("axes");
@@ -55,7 +64,8 @@ std::unique_ptr<Op> make_squeeze(const Node& node, const Graph& graph) {
     } else {
       const std::vector<bool> mask = axis_mask(node, *axes, rank);
       for (int64_t d = 0; d < rank; ++d) {
-        if (!mask[d]) shape.push_back(x.dim(d));
+        if (!mask[d])
+          shape.push_back(x.dim(d));
         else if (x.dim(d) != 1)
           fail("{}: cannot squeeze axis {} of shape {}: its size is not 1", node.describe(), d,
                shape_str(x.shape()));
@@ -66,6 +76,7 @@ std::unique_ptr<Op> make_squeeze(const Node& node, const Graph& graph) {
 }
 
 std::unique_ptr<Op> make_unsqueeze(const Node& node, const Graph& graph) {
+  reject_axes_attribute(node, graph);
   const bool axes_input = graph.opset >= 13;
   const bool has_attr = node.has_attr("axes");
   const std::vector<int64_t> attr_axes = node.attr_ints("axes");

@@ -44,6 +44,14 @@ inline int64_t normalize_axis(const Node& node, int64_t axis, int64_t rank, cons
   return axis < 0 ? axis + rank : axis;
 }
 
+// Throws octet::Error naming the node when `t` (its `role`, e.g. "input") is not float32: the
+// message says octet does not support the op on that dtype, which ONNX may allow (e.g. double).
+inline void expect_float32(const Node& node, const Tensor& t, const char* role) {
+  if (t.dtype() != DType::kF32)
+    fail("{}: {} is {}; octet does not support {} on it (float32 only)", node.describe(), role,
+         dtype_name(t.dtype()), node.op_type);
+}
+
 // Calls fn(T{}) with T the C++ type of `dtype`: one switch instead of one per op.
 template <typename Fn>
 decltype(auto) visit_dtype(DType dtype, Fn&& fn) {

@@ -18,6 +18,7 @@ void transpose_elements(const Tensor& x, const std::vector<int64_t>& perm, Tenso
   const std::byte* src = x.raw();
   std::byte* dst = y.raw();
   const size_t rank = perm.size();
+  if (rank < 2) return;  // the caller handles these; said here for the compiler's range analysis
   std::vector<int64_t> x_strides(rank, 1);
   for (size_t d = rank - 1; d-- > 0;) x_strides[d] = x_strides[d + 1] * x.dim(d + 1);
   std::vector<int64_t> strides(rank);  // x's stride along each output axis
@@ -44,41 +45,48 @@ void transpose_elements(const Tensor& x, const std::vector<int64_t>& perm, Tenso
 std::unique_ptr<Op> make_transpose(const Node& node, const Graph&) {
   const bool has_perm = node.has_attr("perm");
   const std::vector<int64_t> perm_attr = node.attr_ints("perm");
-  return make_op([node, has_perm, perm_attr](std::span<const Tensor* const> in,
-                                             std::span<Tensor> out) {
-    const Tensor& x = required_input(node, in, 0);
-    const size_t rank = x.rank();
-    std::vector<int64_t> perm = perm_attr;
-    if (!has_perm) {
-      perm.resize(rank);
-      std::iota(perm.rbegin(), perm.rend(), 0);
-    }
-    std::vector<bool> seen(rank, false);
-    bool ok = perm.size() == rank;
-    for (size_t d = 0; ok && d < rank; ++d) {
-      ok = perm[d] >= 0 && perm[d] < static_cast<int64_t>(rank) && !seen[perm[d]];
-      if (ok) seen[perm[d]] = true;
-    }
-    if (!ok)
-      fail("{}: perm {} is not a permutation of the {} axes of the input {}", node.describe(),
-           shape_str(perm), rank, shape_str(x.shape()));
-    Shape shape(rank);
-    for (size_t d = 0; d < rank; ++d) shape[d] = x.dim(static_cast<size_t>(perm[d]));
-    if (rank <= 1) {  // nothing moves
-      out[0] = x;
-      return;
-    }
-    Tensor y(x.dtype(), shape);
-    if (y.numel() > 0) {
-      switch (dtype_size(x.dtype())) {
-        case 1: transpose_elements<1>(x, perm, y); break;
-        case 4: transpose_elements<4>(x, perm, y); break;
-        case 8: transpose_elements<8>(x, perm, y); break;
-        default: OCTET_CHECK(false, "element size {}", dtype_size(x.dtype()));
-      }
-    }
-    out[0] = std::move(y);
-  });
+  return make_op(
+      [node, has_perm, perm_attr](std::span<const Tensor* const> in, std::span<Tensor> out) {
+        const Tensor& x = required_input(node, in, 0);
+        const size_t rank = x.rank();
+        std::vector<int64_t> perm = perm_attr;
+        if (!has_perm) {
+          perm.resize(rank);
+          std::iota(perm.rbegin(), perm.rend(), 0);
+        }
+        std::vector<bool> seen(rank, false);
+        bool ok = perm.size() == rank;
+        for (size_t d = 0; ok && d < rank; ++d) {
+          ok = perm[d] >= 0 && perm[d] < static_cast<int64_t>(rank) && !seen[perm[d]];
+          if (ok) seen[perm[d]] = true;
+        }
+        if (!ok)
+          fail("{}: perm {} is not a permutation of the {} axes of the input {}", node.describe(),
+               shape_str(perm), rank, shape_str(x.shape()));
+        Shape shape(rank);
+        for (size_t d = 0; d < rank; ++d) shape[d] = x.dim(static_cast<size_t>(perm[d]));
+        if (rank <= 1) {  // nothing moves
+          out[0] = x;
+          return;
+        }
+        Tensor y(x.dtype(), shape);
+        if (y.numel() > 0) {
+          switch (dtype_size(x.dtype())) {
+            case 1:
+              transpose_elements<1>(x, perm, y);
+              break;
+            case 4:
+              transpose_elements<4>(x, perm, y);
+              break;
+            case 8:
+              transpose_elements<8>(x, perm, y);
+              break;
+            default:
+              OCTET_CHECK(false, "element size {}", dtype_size(x.dtype()));
+          }
+        }
+        out[0] = std::move(y);
+      });
 }
 
 }  // namespace octet::runtime

@@ -13,7 +13,7 @@ template <typename Fn>
 std::unique_ptr<Op> make_unary_f32(const Node& node, Fn fn) {
   return make_op([node, fn](std::span<const Tensor* const> in, std::span<Tensor> out) {
     const Tensor& x = required_input(node, in, 0);
-    expect_dtype(node, x, DType::kF32, "input");
+    expect_float32(node, x, "input");
     Tensor y(DType::kF32, x.shape());
     const float* px = x.data<float>();
     float* py = y.data<float>();
