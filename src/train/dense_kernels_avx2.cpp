@@ -75,7 +75,8 @@ OCTET_TARGET_AVX2 __m256 forward_tile_2x4(int64_t kp, const float* x0, const flo
     __m256 xv0 = _mm256_loadu_ps(x0 + k), xv1 = _mm256_loadu_ps(x1 + k);
 #pragma GCC unroll 8
     for (int c = 0; c < 4; ++c) {
-      const __m256 wv = _mm256_loadu_ps(w[c] + k);
+      __m256 wv = _mm256_loadu_ps(w[c] + k);
+      asm("" : "+x"(wv));  // one load for both rows (see forward_tile)
       acc[0][c] = _mm256_fmadd_ps(xv0, wv, acc[0][c]);
       acc[1][c] = _mm256_fmadd_ps(xv1, wv, acc[1][c]);
     }
@@ -171,14 +172,19 @@ constexpr GradInputTileFn kGradInputTiles[2][4] = {
     {grad_input_tile<1, 1>, grad_input_tile<1, 2>, grad_input_tile<1, 3>, grad_input_tile<1, 4>},
     {grad_input_tile<2, 1>, grad_input_tile<2, 2>, grad_input_tile<2, 3>, grad_input_tile<2, 4>}};
 
-void f32_dense_forward_5x2__avx2(int64_t m, int64_t n, int64_t kp, const float* x, int64_t ldx,
-                                 const float* w, const float* b, bool relu, float* y, int64_t ldy) {
+OCTET_TARGET_AVX2 void f32_dense_forward_5x2__avx2(int64_t m, int64_t n, int64_t kp, const float* x,
+                                                   int64_t ldx, const float* w, const float* b,
+                                                   bool relu, float* y, int64_t ldy) {
   for (int64_t i0 = 0; i0 < m; i0 += 5) {
     const int mr = static_cast<int>(std::min<int64_t>(5, m - i0));
     for (int64_t j0 = 0; j0 < n; j0 += 2) {
       const int nr = static_cast<int>(std::min<int64_t>(2, n - j0));
       float sums[5 * 2];
-      kForwardTiles[mr - 1][nr - 1](kp, x + i0 * ldx, ldx, w + j0 * kp, sums);
+      if (mr == 5 && nr == 2) {
+        forward_tile<5, 2>(kp, x + i0 * ldx, ldx, w + j0 * kp, sums);
+      } else {
+        kForwardTiles[mr - 1][nr - 1](kp, x + i0 * ldx, ldx, w + j0 * kp, sums);
+      }
       for (int r = 0; r < mr; ++r) {
         for (int c = 0; c < nr; ++c) {
           const float out = sums[r * nr + c] + b[j0 + c];
@@ -199,13 +205,13 @@ OCTET_TARGET_AVX2 void f32_dense_forward_2x4__avx2(int64_t m, int64_t n, int64_t
     for (int64_t j0 = 0; j0 < n; j0 += 4) {
       const int nr = static_cast<int>(std::min<int64_t>(4, n - j0));
       const float* rows[4];
-      float bias[4];
-      for (int c = 0; c < 4; ++c) {
-        const int64_t j = j0 + std::min(c, nr - 1);
-        rows[c] = w + j * kp;
-        bias[c] = b[j];
-      }
-      const __m256 out = forward_tile_2x4(kp, x0, x1, rows, _mm_loadu_ps(bias), relu);
+#pragma GCC unroll 4
+      for (int c = 0; c < 4; ++c) rows[c] = w + (j0 + std::min(c, nr - 1)) * kp;
+      // A partial tile repeats its last column, bias included.
+      const __m128 bias = nr == 4 ? _mm_loadu_ps(b + j0)
+                                  : _mm_setr_ps(b[j0], b[j0 + std::min(1, nr - 1)],
+                                                b[j0 + std::min(2, nr - 1)], b[j0 + nr - 1]);
+      const __m256 out = forward_tile_2x4(kp, x0, x1, rows, bias, relu);
       if (nr == 4) {
         _mm_storeu_ps(y + i0 * ldy + j0, _mm256_castps256_ps128(out));
         if (mr == 2) _mm_storeu_ps(y + (i0 + 1) * ldy + j0, _mm256_extractf128_ps(out, 1));
@@ -232,16 +238,22 @@ void f32_dense_forward__avx2(int64_t m, int64_t n, int64_t kp, const float* x, i
   }
 }
 
-void f32_dense_grad_weight_4x3__avx2(int64_t m, int64_t n, int64_t kp, const float* dy,
-                                     int64_t lddy, const float* x, int64_t ldx, float* dw,
-                                     float* db) {
+OCTET_TARGET_AVX2 void f32_dense_grad_weight_4x3__avx2(int64_t m, int64_t n, int64_t kp,
+                                                       const float* dy, int64_t lddy,
+                                                       const float* x, int64_t ldx, float* dw,
+                                                       float* db) {
   const int64_t k_vectors = kp / kLanes;
   for (int64_t j0 = 0; j0 < n; j0 += 4) {
     const int nr = static_cast<int>(std::min<int64_t>(4, n - j0));
     for (int64_t v0 = 0; v0 < k_vectors; v0 += 3) {
       const int kv = static_cast<int>(std::min<int64_t>(3, k_vectors - v0));
-      kGradWeightTiles[nr - 1][kv - 1](m, dy + j0, lddy, x + v0 * kLanes, ldx,
-                                       dw + j0 * kp + v0 * kLanes, kp);
+      if (nr == 4 && kv == 3) {
+        grad_weight_tile<4, 3>(m, dy + j0, lddy, x + v0 * kLanes, ldx, dw + j0 * kp + v0 * kLanes,
+                               kp);
+      } else {
+        kGradWeightTiles[nr - 1][kv - 1](m, dy + j0, lddy, x + v0 * kLanes, ldx,
+                                         dw + j0 * kp + v0 * kLanes, kp);
+      }
     }
   }
   // The bias gradient in the reference's order, so it is bit-identical to it.
@@ -252,17 +264,18 @@ void f32_dense_grad_weight_4x3__avx2(int64_t m, int64_t n, int64_t kp, const flo
   }
 }
 
-void f32_dense_grad_input_2x4__avx2(int64_t m, int64_t n, int64_t kp, const float* dy, int64_t lddy,
-                                    const float* w, const float* a, int64_t lda, float* dx,
-                                    int64_t lddx) {
+OCTET_TARGET_AVX2 void f32_dense_grad_input_2x4__avx2(int64_t m, int64_t n, int64_t kp,
+                                                      const float* dy, int64_t lddy, const float* w,
+                                                      const float* a, int64_t lda, float* dx,
+                                                      int64_t lddx) {
   const int64_t k_vectors = kp / kLanes;
   for (int64_t i0 = 0; i0 < m; i0 += 2) {
     const int mr = static_cast<int>(std::min<int64_t>(2, m - i0));
     for (int64_t v0 = 0; v0 < k_vectors; v0 += 4) {
       const int kv = static_cast<int>(std::min<int64_t>(4, k_vectors - v0));
-      kGradInputTiles[mr - 1][kv - 1](n, dy + i0 * lddy, lddy, w + v0 * kLanes, kp,
-                                      a + i0 * lda + v0 * kLanes, lda, dx + i0 * lddx + v0 * kLanes,
-                                      lddx);
+      (mr == 2 && kv == 4 ? grad_input_tile<2, 4> : kGradInputTiles[mr - 1][kv - 1])(
+          n, dy + i0 * lddy, lddy, w + v0 * kLanes, kp, a + i0 * lda + v0 * kLanes, lda,
+          dx + i0 * lddx + v0 * kLanes, lddx);
     }
   }
 }
