@@ -2,15 +2,8 @@
 // and octet::DType. Internal to src/onnx (and the tests that build ONNX files by hand).
 #pragma once
 
-// libonnx is built with ONNX_ML=1 and ONNX_NAMESPACE=onnx; its CMake targets define both,
-// but a target that links liboctet (e.g. a test) does not inherit them. Without ONNX_ML the
-// header would declare the non-ML protobuf classes, which do not match the library.
-#ifndef ONNX_ML
-#define ONNX_ML 1
-#endif
-#ifndef ONNX_NAMESPACE
-#define ONNX_NAMESPACE onnx
-#endif
+// ONNX_ML=1 and ONNX_NAMESPACE=onnx come from libonnx's CMake targets (onnx_proto), which every
+// target including this header links.
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>

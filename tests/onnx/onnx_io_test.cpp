@@ -1,9 +1,5 @@
 // load_onnx / save_onnx: round trips, deterministic bytes, and the errors a bad file must give.
-// clang-format off
-// First, because it defines ONNX_ML / ONNX_NAMESPACE, which <onnx/checker.h> needs and this
-// target does not get from libonnx's CMake targets.
 #include "onnx/tensor_proto.h"
-// clang-format on
 #include "octet/onnx_io.h"
 
 #include <gtest/gtest.h>
