@@ -1,6 +1,6 @@
 // Quantized GEMM with a float32 output, the reference: C = float(acc) * s_in * s_w[n], the
 // exit from the integer domain (docs/quantization.md eq. 17). W unpacked row-major [N, K].
-#include "kernels/ref/qu8_f32_qc8w_gemm__ref.h"
+#include "kernels/ref/ref_kernels.h"
 
 namespace octet::kernels {
 

@@ -4,7 +4,6 @@
 // the [kernels] work replaces the GEMM, not the math.
 #include <algorithm>
 
-#include "kernels/ref/qu8_f32_qc8w_gemm__ref.h"
 #include "kernels/ref/ref_kernels.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"

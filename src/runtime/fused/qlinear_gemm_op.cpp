@@ -1,7 +1,6 @@
 // The fused integer Gemm: uint8 activations x int8 weights [N,K], int32 accumulation, fixed-point
 // requantization per output channel with the activation folded into the clamp (eq. 9-14), or
 // the float exit (eq. 17).
-#include "kernels/ref/qu8_f32_qc8w_gemm__ref.h"
 #include "kernels/ref/ref_kernels.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"

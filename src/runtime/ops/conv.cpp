@@ -18,12 +18,6 @@
 namespace octet::runtime {
 
 namespace {
-// The checked sizes of one Conv run.
-struct ConvShape {
-  int64_t batch = 0, channels_in = 0, channels_out = 0, group = 1;
-  ConvGeometry geometry;
-};
-
 // y[i] += w * x[i * stride] for i in [0, n). The unit-stride case runs in blocks of 8 with a
 // fixed trip count, which GCC vectorizes even at -O2 (its "very cheap" cost model does not
 // vectorize loops that need a scalar epilogue).
@@ -110,38 +104,13 @@ ConvShape check_conv(const Node& node, const WindowAttrs& window, int64_t group,
                      const Tensor& w, const Tensor* b) {
   expect_dtype(node, x, DType::kF32, "input 0 (X)");
   expect_dtype(node, w, DType::kF32, "input 1 (W)");
-  if (x.rank() < 3)
-    fail("{}: input 0 has shape {}, expected [N, C, spatial...] of rank 3 to 5", node.describe(),
-         shape_str(x.shape()));
-  if (w.rank() != x.rank())
-    fail("{}: input 1 has shape {} of rank {}, input 0 {} of rank {}", node.describe(),
-         shape_str(w.shape()), w.rank(), shape_str(x.shape()), x.rank());
-  ConvShape s;
-  s.batch = x.dim(0);
-  s.channels_in = x.dim(1);
-  s.channels_out = w.dim(0);
-  s.group = group;
-  if (s.channels_in % group != 0)
-    fail("{}: input 0 has {} channels, not a multiple of group {}", node.describe(), s.channels_in,
-         group);
-  if (w.dim(1) != s.channels_in / group)
-    fail("{}: input 1 has {} channels per group, input 0 has {}", node.describe(), w.dim(1),
-         s.channels_in / group);
-  if (s.channels_out % group != 0)
-    fail("{}: input 1 has {} output channels, not a multiple of group {}", node.describe(),
-         s.channels_out, group);
-  const std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-  if (!window.kernel_shape.empty() && window.kernel_shape != kernel)
-    fail("{}: attribute kernel_shape {} differs from the kernel {} of input 1 {}", node.describe(),
-         shape_str(window.kernel_shape), shape_str(kernel), shape_str(w.shape()));
+  ConvShape s = check_conv_shape(node, window, group, x, w);
   if (b) {
     expect_dtype(node, *b, DType::kF32, "input 2 (B)");
     if (b->rank() != 1 || b->dim(0) != s.channels_out)
       fail("{}: input 2 has shape {}, expected [{}] (one bias per output channel)", node.describe(),
            shape_str(b->shape()), s.channels_out);
   }
-  const std::vector<int64_t> in_spatial(x.shape().begin() + 2, x.shape().end());
-  s.geometry = resolve_geometry(node, window, in_spatial, kernel);
   const int64_t k_rows = s.channels_in / group * s.geometry.kernel_numel();
   if (k_rows > INT32_MAX || s.geometry.out_numel() > INT32_MAX)
     fail("{}: the im2col matrix [{}, {}] exceeds the 2^31 rows or columns sgemm accepts",

@@ -142,4 +142,35 @@ Shape windowed_output_shape(int64_t batch, int64_t channels, const ConvGeometry&
   return shape;
 }
 
+ConvShape check_conv_shape(const Node& node, const WindowAttrs& window, int64_t group,
+                           const Tensor& x, const Tensor& w) {
+  if (x.rank() < 3)
+    fail("{}: input 0 has shape {}, expected [N, C, spatial...] of rank 3 to 5", node.describe(),
+         shape_str(x.shape()));
+  if (w.rank() != x.rank())
+    fail("{}: input 1 has shape {} of rank {}, input 0 {} of rank {}", node.describe(),
+         shape_str(w.shape()), w.rank(), shape_str(x.shape()), x.rank());
+  ConvShape s;
+  s.batch = x.dim(0);
+  s.channels_in = x.dim(1);
+  s.channels_out = w.dim(0);
+  s.group = group;
+  if (s.channels_in % group != 0)
+    fail("{}: input 0 has {} channels, not a multiple of group {}", node.describe(), s.channels_in,
+         group);
+  if (w.dim(1) != s.channels_in / group)
+    fail("{}: input 1 has {} channels per group, input 0 has {}", node.describe(), w.dim(1),
+         s.channels_in / group);
+  if (s.channels_out % group != 0)
+    fail("{}: input 1 has {} output channels, not a multiple of group {}", node.describe(),
+         s.channels_out, group);
+  const std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
+  if (!window.kernel_shape.empty() && window.kernel_shape != kernel)
+    fail("{}: attribute kernel_shape {} differs from the kernel {} of input 1 {}", node.describe(),
+         shape_str(window.kernel_shape), shape_str(kernel), shape_str(w.shape()));
+  const std::vector<int64_t> in_spatial(x.shape().begin() + 2, x.shape().end());
+  s.geometry = resolve_geometry(node, window, in_spatial, kernel);
+  return s;
+}
+
 }  // namespace octet::runtime

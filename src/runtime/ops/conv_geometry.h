@@ -70,6 +70,19 @@ ConvGeometry resolve_geometry(const Node& node, const WindowAttrs& attrs,
 // resolve_geometry.
 ConvGeometry resolve_pool_geometry(const Node& node, const WindowAttrs& attrs, const Tensor& x);
 
+// The checked sizes of one convolution: X [N, C, spatial...], W [M, C/group, kernel...].
+struct ConvShape {
+  int64_t batch = 0, channels_in = 0, channels_out = 0, group = 1;
+  ConvGeometry geometry;
+};
+
+// Checks the ranks of X (input 0) and W (input 1), the group split of their channels and the
+// kernel_shape attribute against W, and resolves the geometry; element types are the caller's
+// to check (float for Conv, 8-bit for the integer convolutions). Shared by Conv, ConvInteger,
+// QLinearConv. Throws octet::Error naming the node.
+ConvShape check_conv_shape(const Node& node, const WindowAttrs& window, int64_t group,
+                           const Tensor& x, const Tensor& w);
+
 // [batch, channels, out spatial...]: the shape of a windowed op's output.
 Shape windowed_output_shape(int64_t batch, int64_t channels, const ConvGeometry& geometry);
 

@@ -81,33 +81,7 @@ IntegerConvShape integer_conv_shape(const Node& node, const WindowAttrs& window,
                                     const Tensor& x, const Tensor& w) {
   expect_8bit(node, x, "input x");
   expect_8bit(node, w, "input w");
-  if (x.rank() < 3)
-    fail("{}: x has shape {}, expected [N, C, spatial...] of rank 3 to 5", node.describe(),
-         shape_str(x.shape()));
-  if (w.rank() != x.rank())
-    fail("{}: w has shape {} of rank {}, x {} of rank {}", node.describe(), shape_str(w.shape()),
-         w.rank(), shape_str(x.shape()), x.rank());
-  IntegerConvShape s;
-  s.batch = x.dim(0);
-  s.channels_in = x.dim(1);
-  s.channels_out = w.dim(0);
-  s.group = group;
-  if (s.channels_in % group != 0)
-    fail("{}: x has {} channels, not a multiple of group {}", node.describe(), s.channels_in,
-         group);
-  if (w.dim(1) != s.channels_in / group)
-    fail("{}: w has {} channels per group, x has {}", node.describe(), w.dim(1),
-         s.channels_in / group);
-  if (s.channels_out % group != 0)
-    fail("{}: w has {} output channels, not a multiple of group {}", node.describe(),
-         s.channels_out, group);
-  const std::vector<int64_t> kernel(w.shape().begin() + 2, w.shape().end());
-  if (!window.kernel_shape.empty() && window.kernel_shape != kernel)
-    fail("{}: attribute kernel_shape {} differs from the kernel {} of w {}", node.describe(),
-         shape_str(window.kernel_shape), shape_str(kernel), shape_str(w.shape()));
-  const std::vector<int64_t> in_spatial(x.shape().begin() + 2, x.shape().end());
-  s.geometry = resolve_geometry(node, window, in_spatial, kernel);
-  return s;
+  return check_conv_shape(node, window, group, x, w);
 }
 
 ConvZeroPoints read_conv_zero_points(const Node& node, const IntegerConvShape& shape,

@@ -71,11 +71,8 @@ void matmul_integer_acc(const MatMulShape& shape, const Tensor& a, const std::ve
 
 // ---- convolution (conv_integer.cpp) -------------------------------------------------------
 
-// The checked sizes of one integer convolution: X [N, C, spatial...], W [M, C/group, kernel...].
-struct IntegerConvShape {
-  int64_t batch = 0, channels_in = 0, channels_out = 0, group = 1;
-  ConvGeometry geometry;
-};
+// The checked sizes of one integer convolution (conv_geometry.h's, shared with Conv).
+using IntegerConvShape = ConvShape;
 
 // Checks X (uint8 or int8), W (uint8 or int8) and the window attributes against each other.
 // Throws octet::Error naming the node.
