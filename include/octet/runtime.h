@@ -12,6 +12,13 @@
 
 namespace octet {
 
+// Threads the runtime's kernels (integer GEMM/Conv, quantization, OpenBLAS for FP32) use. The
+// default is every core; results are bit-identical for any count. Throws octet::Error when n is
+// outside [1, 1024].
+void set_num_threads(int n);
+int num_threads();
+int default_num_threads();
+
 // True if the runtime can execute nodes of this op type (default ONNX domain).
 bool runtime_supports(const std::string& op_type);
 

@@ -23,6 +23,9 @@ struct Session::Impl {
   std::vector<std::string> slot_names;
   std::vector<Step> steps;
   std::map<std::string, std::string> node_precision;
+  // (slot, tensor) of every initializer, resolved once: a run only copies handles, so a
+  // batch-1 run of a small model costs no string hashing.
+  std::vector<std::pair<int, const Tensor*>> initializer_slots;
 
   int slot(const std::string& name) {
     auto [it, added] = slot_of.emplace(name, static_cast<int>(slot_names.size()));
@@ -86,6 +89,8 @@ Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
     s.add_step(node.name, it->second(node, s.graph), node.inputs, node.outputs);
   }
   for (const auto& out : s.graph.outputs) s.slot(out.name);
+  for (const auto& [name, t] : s.graph.initializers)
+    s.initializer_slots.emplace_back(s.slot_of.at(name), &t);
 }
 
 Session::~Session() = default;
@@ -110,7 +115,7 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
                                  const ValueHook* hook) const {
   const Impl& s = *impl_;
   std::vector<Tensor> values(s.slot_names.size());
-  for (const auto& [name, t] : s.graph.initializers) values[s.slot_of.at(name)] = t;
+  for (const auto& [slot, t] : s.initializer_slots) values[slot] = *t;
   for (const auto& info : s.graph.inputs) {
     auto it = feeds.find(info.name);
     if (it == feeds.end()) fail("input '{}' was not given", info.name);

@@ -12,6 +12,7 @@
 #include <cmath>
 
 #include "octet/error.h"
+#include "runtime/cpu_features.h"
 
 namespace octet::train {
 
@@ -97,8 +98,7 @@ __attribute__((target("avx2"))) void f32_adam_update__avx2(int64_t n, float* p, 
 }
 
 bool adam_update_avx2_supported() {
-  static const bool supported = __builtin_cpu_supports("avx2");
-  return supported;
+  return runtime::isa_supported(runtime::Isa::kAvx2);
 }
 
 Adam::Adam(int64_t n_params, const AdamOptions& options)

@@ -2,8 +2,7 @@
 // choice between them.
 #include "train/dense_kernels.h"
 
-#include <cstdlib>
-#include <cstring>
+#include "runtime/cpu_features.h"
 
 namespace octet::train {
 
@@ -57,10 +56,10 @@ const DenseKernels& dense_kernels_ref() {
 
 const DenseKernels& dense_kernels() {
   static const DenseKernels* chosen = [] {
-    const char* isa = std::getenv("OCTET_ISA");
-    const bool force_ref = isa != nullptr && std::strcmp(isa, "ref") == 0;
+    // The process-wide level (runtime/cpu_features): OCTET_ISA=ref forces the scalar set.
     const DenseKernels* avx2 = dense_kernels_avx2();
-    return force_ref || avx2 == nullptr ? &dense_kernels_ref() : avx2;
+    return runtime::active_isa() == runtime::Isa::kRef || avx2 == nullptr ? &dense_kernels_ref()
+                                                                          : avx2;
   }();
   return *chosen;
 }

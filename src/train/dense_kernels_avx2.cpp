@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "runtime/cpu_features.h"
 #include "train/dense_kernels.h"
 
 #define OCTET_TARGET_AVX2 __attribute__((target("avx2,fma")))
@@ -286,8 +287,7 @@ const DenseKernels* dense_kernels_avx2() {
   static const DenseKernels kernels{"avx2", f32_dense_forward__avx2,
                                     f32_dense_grad_weight_4x3__avx2,
                                     f32_dense_grad_input_2x4__avx2};
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported ? &kernels : nullptr;
+  return runtime::isa_supported(runtime::Isa::kAvx2) ? &kernels : nullptr;
 }
 
 }  // namespace octet::train

@@ -246,6 +246,53 @@ TEST_F(Cli, QuantizeJsonThenInspectJson) {
   EXPECT_EQ(json::parse(ev.out)["samples"].get<int64_t>(), 100);
 }
 
+// octet bench over the FP32 and int8 models: one JSON row per model x batch x threads.
+TEST_F(Cli, BenchJsonHasOneRowPerCase) {
+  const fs::path qmodel = out_ / "q.onnx";
+  ASSERT_EQ(test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                            " --calib-count 50 --no-eval -o " + q(qmodel))
+                .exit_code,
+            0);
+  const auto r = test::run_octet("bench " + q(model()) + " " + q(qmodel) + " --data " + q(data()) +
+                                 " --batch 1,7 --threads 1,2 --seconds 0.02 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 8u) << r.out;
+  for (const auto& row : j["results"]) {
+    for (const char* key : {"model", "precision", "batch", "threads", "us_per_sample", "samples_per_s"})
+      EXPECT_TRUE(row.contains(key)) << key << " missing in " << row;
+    EXPECT_GT(row["us_per_sample"].get<double>(), 0.0);
+    EXPECT_NEAR(row["samples_per_s"].get<double>() * row["us_per_sample"].get<double>(), 1e6, 1.0);
+    EXPECT_EQ(row["input"], "data") << "the test images fit the model's 784 inputs";
+  }
+  EXPECT_EQ(j["results"][0]["precision"], "fp32");
+  EXPECT_EQ(j["results"][4]["precision"], "int8");
+  EXPECT_EQ(j["results"][3]["batch"].get<int>(), 7);
+  EXPECT_EQ(j["results"][3]["threads"].get<int>(), 2);
+}
+
+// --threads changes the speed, never the predictions: eval of the int8 model with 1 and 3
+// threads prints the same accuracy.
+TEST_F(Cli, EvalIsIdenticalForAnyThreadCount) {
+  const fs::path qmodel = out_ / "q.onnx";
+  ASSERT_EQ(test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                            " --calib-count 50 --no-eval -o " + q(qmodel))
+                .exit_code,
+            0);
+  const auto one = test::run_octet("eval " + q(qmodel) + " --data " + q(data()) + " --threads 1 --json");
+  const auto three = test::run_octet("eval " + q(qmodel) + " --data " + q(data()) + " --threads 3 --json");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(three.exit_code, 0) << three.err;
+  EXPECT_EQ(json::parse(one.out)["correct"], json::parse(three.out)["correct"]);
+}
+
+TEST_F(Cli, BadThreadsAndBatchLists) {
+  expect_usage_error("bench " + q(model()) + " --threads 0", {"--threads", "0"});
+  expect_usage_error("bench " + q(model()) + " --batch 1,,2", {"--batch"});
+  expect_usage_error("eval " + q(model()) + " --data " + q(data()) + " --threads 0",
+                     {"--threads", "0"});
+}
+
 TEST_F(Cli, TrainIsDeterministic) {
   const std::string args = "train --data " + q(data()) + " --hidden 16,8 --seed 7 -o ";
   const auto r = test::run_octet(args + q(out_ / "again.onnx"));

@@ -7,6 +7,7 @@
 
 #include "octet/error.h"
 #include "octet/evaluate.h"
+#include "octet/runtime.h"
 
 namespace octet::cli {
 
@@ -76,6 +77,14 @@ Normalization resolve_normalization(const Graph& graph, const std::string& model
 
 Dataset load_split(const fs::path& dir, Split split) {
   return load_idx_dataset(dir, split);
+}
+
+void ThreadsFlag::add_to(CLI::App& cmd) {
+  cmd.add_option("--threads", threads, "Threads for the kernels (default: all cores)");
+}
+
+void ThreadsFlag::apply() const {
+  if (threads != -1) set_num_threads(threads);
 }
 
 fs::path default_data_dir(const std::string& dataset) {

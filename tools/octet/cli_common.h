@@ -29,6 +29,14 @@ struct NormalizeFlags {
 Normalization resolve_normalization(const Graph& graph, const std::string& model_path,
                                     const NormalizeFlags& flags);
 
+// --threads N (default: all cores) for commands that run models; apply() sets the runtime's
+// thread count when the flag was given.
+struct ThreadsFlag {
+  int threads = -1;  // -1: not given
+  void add_to(CLI::App& cmd);
+  void apply() const;
+};
+
 // Loads the train or test split from an IDX directory (torchvision raw layout).
 Dataset load_split(const std::filesystem::path& dir, Split split);
 

@@ -15,6 +15,7 @@ void add_eval_command(CLI::App& app) {
     int64_t limit = -1;
     bool json = false;
     NormalizeFlags normalize;
+    ThreadsFlag threads;
   };
   auto flags = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("eval", "Evaluate a model's test accuracy and size");
@@ -24,7 +25,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--reference", flags->reference, "FP32 model: also report top-1 agreement");
   cmd->add_flag("--json", flags->json, "Print one JSON object on stdout");
   flags->normalize.add_to(*cmd);
+  flags->threads.add_to(*cmd);
   cmd->callback([flags] {
+    flags->threads.apply();
     if (flags->limit == 0 || flags->limit < -1) fail("--limit: {} must be > 0", flags->limit);
     const Graph graph = load_onnx(flags->model);
     const Normalization norm = resolve_normalization(graph, flags->model, flags->normalize);

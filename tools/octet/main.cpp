@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   octet::cli::add_quantize_command(app);
   octet::cli::add_inspect_command(app);
   octet::cli::add_demo_command(app);
+  octet::cli::add_bench_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

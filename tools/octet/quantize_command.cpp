@@ -17,6 +17,7 @@ void add_quantize_command(CLI::App& app) {
     uint64_t seed = 433;
     bool per_channel = false, json = false, no_eval = false;
     NormalizeFlags normalize;
+    ThreadsFlag threads;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("quantize", "Calibrate and convert an FP32 model to int8 (QDQ ONNX)");
@@ -38,7 +39,9 @@ void add_quantize_command(CLI::App& app) {
   cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   f->normalize.add_to(*cmd);
+  f->threads.add_to(*cmd);
   cmd->callback([f, cmd] {
+    f->threads.apply();
     if (f->calib_count <= 0) fail("--calib-count: {} must be > 0", f->calib_count);
     QuantizeRequest r;
     r.model_path = f->model;

@@ -1,10 +1,10 @@
 // The fused integer Conv: per image and group, im2col of the uint8 input (padding with the
 // input zero point, i.e. real 0), transposed to pixel rows, then the same qu8 x qc8w GEMM as
 // the Linear layer, and the [pixels, channels] result scattered back to NCHW. Reference speed;
-// the [kernels] work replaces the GEMM, not the math.
+// the GEMM is the packed, threaded one of runtime/qgemm.h (one packing per group, at build).
 #include <algorithm>
 
-#include "kernels/ref/ref_kernels.h"
+#include "runtime/qgemm.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
@@ -29,11 +29,15 @@ class QLinearConvOp final : public Op {
     kernel_.assign(w.shape().begin() + 2, w.shape().end());
     k_ = w.numel() / out_channels_;  // C/group * kernel size
     p_ = read_qdq_layer(pattern, g, out_channels_, 0);
-    weights_ = w;  // [O, C/group * kernel] row-major: each group's rows are contiguous
-    bias_adjusted_.resize(static_cast<size_t>(out_channels_));
-    kernels::qu8_qc8w_gemm_prepare(static_cast<size_t>(out_channels_), static_cast<size_t>(k_),
-                                   weights_.data<int8_t>(), p_.bias_q.data(), p_.zero_point_x,
-                                   bias_adjusted_.data(), p_.name);
+    // [O, C/group * kernel] row-major: each group's rows are contiguous.
+    const int64_t og = out_channels_ / group_;
+    for (int64_t gi = 0; gi < group_; ++gi) {
+      const auto first = static_cast<size_t>(gi * og);
+      packed_.emplace_back(static_cast<size_t>(og), static_cast<size_t>(k_),
+                           w.data<int8_t>() + gi * og * k_, p_.bias_q.data() + first,
+                           p_.zero_point_x, p_.float_out ? nullptr : p_.requant.data() + first,
+                           p_.float_out ? p_.acc_scale.data() + first : nullptr, p_.name);
+    }
   }
 
   void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
@@ -63,19 +67,15 @@ class QLinearConvOp final : public Op {
         im2col(xg, cg, geo, pad, col.data());
         for (int64_t r = 0; r < k_; ++r)
           for (int64_t c = 0; c < pixels; ++c) rows[c * k_ + r] = col[r * pixels + c];
-        const int8_t* wg = weights_.data<int8_t>() + gi * og * k_;
-        const size_t first = static_cast<size_t>(gi * og);
+        const PackedQGemm& wg = packed_[static_cast<size_t>(gi)];
         if (p_.float_out) {
-          kernels::qu8_f32_qc8w_gemm__ref(pixels, og, k_, rows.data(), k_, wg, tile_f32.data(), og,
-                                          {bias_adjusted_.data() + first, p_.acc_scale.data() + first});
+          run_qgemm_f32(wg, pixels, rows.data(), k_, tile_f32.data(), og);
           float* out = y.data<float>() + (b * out_channels_ + gi * og) * pixels;
           for (int64_t c = 0; c < og; ++c)
             for (int64_t px = 0; px < pixels; ++px) out[c * pixels + px] = tile_f32[px * og + c];
         } else {
-          const kernels::QGemmParams params{bias_adjusted_.data() + first, p_.requant.data() + first,
-                                            p_.zero_point_y, p_.out_min, p_.out_max};
-          kernels::qu8_qc8w_gemm_minmax_fxp__ref(pixels, og, k_, rows.data(), k_, wg,
-                                                 tile_u8.data(), og, params);
+          run_qgemm(wg, pixels, rows.data(), k_, tile_u8.data(), og,
+                    {p_.zero_point_y, p_.out_min, p_.out_max});
           uint8_t* out = y.data<uint8_t>() + (b * out_channels_ + gi * og) * pixels;
           for (int64_t c = 0; c < og; ++c)
             for (int64_t px = 0; px < pixels; ++px) out[c * pixels + px] = tile_u8[px * og + c];
@@ -97,8 +97,7 @@ class QLinearConvOp final : public Op {
   int64_t group_ = 1, out_channels_ = 0, k_ = 0;
   Shape kernel_;
   QdqLayerParams p_;
-  Tensor weights_;  // int8 [O, C/group, kernel...] as stored
-  std::vector<int32_t> bias_adjusted_;
+  std::vector<PackedQGemm> packed_;  // one per group: int8 [O/group, C/group * kernel]
 };
 
 }  // namespace

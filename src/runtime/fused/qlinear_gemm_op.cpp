@@ -1,7 +1,7 @@
 // The fused integer Gemm: uint8 activations x int8 weights [N,K], int32 accumulation, fixed-point
 // requantization per output channel with the activation folded into the clamp (eq. 9-14), or
-// the float exit (eq. 17).
-#include "kernels/ref/ref_kernels.h"
+// the float exit (eq. 17). Weights are packed once here, at build time (runtime/qgemm.h).
+#include "runtime/qgemm.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
@@ -20,16 +20,15 @@ class QLinearGemmOp final : public Op {
     n_ = trans_b ? w.dim(0) : w.dim(1);
     k_ = trans_b ? w.dim(1) : w.dim(0);
     p_ = read_qdq_layer(pattern, g, n_, trans_b ? 0 : 1);
-    // Weights to [N, K] row-major (transB=1 is already that layout).
-    weights_ = Tensor(DType::kI8, {n_, k_});
+    // Weights to [N, K] row-major (transB=1 is already that layout), then packed.
+    std::vector<int8_t> rows(static_cast<size_t>(n_ * k_));
     for (int64_t r = 0; r < n_; ++r)
       for (int64_t c = 0; c < k_; ++c)
-        weights_.data<int8_t>()[r * k_ + c] =
-            trans_b ? w.data<int8_t>()[r * k_ + c] : w.data<int8_t>()[c * n_ + r];
-    bias_adjusted_.resize(static_cast<size_t>(n_));
-    kernels::qu8_qc8w_gemm_prepare(static_cast<size_t>(n_), static_cast<size_t>(k_),
-                                   weights_.data<int8_t>(), p_.bias_q.data(), p_.zero_point_x,
-                                   bias_adjusted_.data(), p_.name);
+        rows[r * k_ + c] = trans_b ? w.data<int8_t>()[r * k_ + c] : w.data<int8_t>()[c * n_ + r];
+    packed_ = PackedQGemm(static_cast<size_t>(n_), static_cast<size_t>(k_), rows.data(),
+                          p_.bias_q.data(), p_.zero_point_x,
+                          p_.float_out ? nullptr : p_.requant.data(),
+                          p_.float_out ? p_.acc_scale.data() : nullptr, p_.name);
   }
 
   void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
@@ -41,24 +40,20 @@ class QLinearGemmOp final : public Op {
     const auto n = static_cast<size_t>(n_), k = static_cast<size_t>(k_);
     if (p_.float_out) {
       Tensor y(DType::kF32, {x.dim(0), n_});
-      kernels::qu8_f32_qc8w_gemm__ref(m, n, k, x.data<uint8_t>(), k, weights_.data<int8_t>(),
-                                      y.data<float>(), n, {bias_adjusted_.data(), p_.acc_scale.data()});
+      run_qgemm_f32(packed_, m, x.data<uint8_t>(), k, y.data<float>(), n);
       outputs[0] = std::move(y);
       return;
     }
     Tensor y(DType::kU8, {x.dim(0), n_});
-    const kernels::QGemmParams params{bias_adjusted_.data(), p_.requant.data(), p_.zero_point_y,
-                                      p_.out_min, p_.out_max};
-    kernels::qu8_qc8w_gemm_minmax_fxp__ref(m, n, k, x.data<uint8_t>(), k, weights_.data<int8_t>(),
-                                           y.data<uint8_t>(), n, params);
+    run_qgemm(packed_, m, x.data<uint8_t>(), k, y.data<uint8_t>(), n,
+              {p_.zero_point_y, p_.out_min, p_.out_max});
     outputs[0] = std::move(y);
   }
 
  private:
   int64_t n_ = 0, k_ = 0;
   QdqLayerParams p_;
-  Tensor weights_;  // int8 [N, K]
-  std::vector<int32_t> bias_adjusted_;
+  PackedQGemm packed_;  // int8 [N, K] weights, packed for every kernel level
 };
 
 }  // namespace

@@ -1,11 +1,12 @@
 // DequantizeLinear (ONNX opset 13): y = (x - x_zero_point) * x_scale, per tensor or per axis;
 // x is uint8, int8 or int32 (int32 only with a zero point of 0, as for biases).
 // docs/quantization.md eq. (1).
-#include "kernels/ref/ref_kernels.h"
+#include "kernels/vcvt_kernels.h"
 #include "octet/error.h"
 #include "octet/qparams.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qdq_params.h"
+#include "runtime/parallel_vcvt.h"
 
 namespace octet::runtime {
 
@@ -13,14 +14,14 @@ namespace {
 void dequantize(const QdqParams& p, const uint8_t* x, float* y) {
   for (int64_t c = 0, outer = 0; outer < p.outer; ++outer)
     for (int64_t ch = 0; ch < p.channels; ++ch, c += p.inner)
-      kernels::qu8_f32_vcvt__ref(static_cast<size_t>(p.inner), x + c, y + c,
-                                 {p.scale[ch], p.zero_point[ch]});
+      parallel_vcvt(kernels::vcvt_kernels().qu8_f32, static_cast<size_t>(p.inner), x + c, y + c,
+                    {p.scale[ch], p.zero_point[ch]});
 }
 void dequantize(const QdqParams& p, const int8_t* x, float* y) {
   for (int64_t c = 0, outer = 0; outer < p.outer; ++outer)
     for (int64_t ch = 0; ch < p.channels; ++ch, c += p.inner)
-      kernels::qs8_f32_vcvt__ref(static_cast<size_t>(p.inner), x + c, y + c,
-                                 {p.scale[ch], p.zero_point[ch]});
+      parallel_vcvt(kernels::vcvt_kernels().qs8_f32, static_cast<size_t>(p.inner), x + c, y + c,
+                    {p.scale[ch], p.zero_point[ch]});
 }
 // int32 (biases): the zero point is 0, checked by the caller.
 void dequantize(const QdqParams& p, const int32_t* x, float* y) {

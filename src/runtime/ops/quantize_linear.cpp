@@ -1,10 +1,11 @@
 // QuantizeLinear (ONNX opset 13): y = saturate(round_half_even(x / y_scale) + y_zero_point),
 // per tensor (scalar scale) or per axis (1-D scale along `axis`); y is uint8 (default) or int8,
 // the type of the zero point. docs/quantization.md eq. (2).
-#include "kernels/ref/ref_kernels.h"
+#include "kernels/vcvt_kernels.h"
 #include "octet/error.h"
 #include "runtime/ops/ops.h"
 #include "runtime/ops/qdq_params.h"
+#include "runtime/parallel_vcvt.h"
 
 namespace octet::runtime {
 
@@ -24,9 +25,9 @@ std::unique_ptr<Op> make_quantize_linear(const Node& node, const Graph& graph) {
         const kernels::CvtParams params{p.scale[ch], p.zero_point[ch]};
         const auto n = static_cast<size_t>(p.inner);
         if (p.dtype == DType::kU8)
-          kernels::f32_qu8_vcvt__ref(n, px + c, y.data<uint8_t>() + c, params);
+          parallel_vcvt(kernels::vcvt_kernels().f32_qu8, n, px + c, y.data<uint8_t>() + c, params);
         else
-          kernels::f32_qs8_vcvt__ref(n, px + c, y.data<int8_t>() + c, params);
+          parallel_vcvt(kernels::vcvt_kernels().f32_qs8, n, px + c, y.data<int8_t>() + c, params);
         c += p.inner;
       }
     }

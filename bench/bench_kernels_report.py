@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""Tables and JSON of scripts/bench_kernels from the raw outputs in DIR (argument 1).
+
+AVX2 int8 peak = 2 vpmaddwd per cycle (Zen 3 and Haswell-class cores have two vector
+multiply pipes) x 16 int16 multiply-adds per ymm x 2 ops per multiply-add x the clock measured
+by BM_clock; BM_avx2_vpmaddwd_peak measures the same throughput directly.
+"""
+import json
+import os
+import sys
+
+
+def load_json_lines(path):
+    if not os.path.exists(path):
+        return []
+    return [json.loads(line) for line in open(path) if line.strip()]
+
+
+def main():
+    work = sys.argv[1]
+    out = {}
+    gemm = json.load(open(os.path.join(work, "qgemm.json")))
+    rows = {}
+    ghz = measured_peak = None
+    for b in gemm["benchmarks"]:
+        name = b["name"].split("/")
+        if name[0] == "BM_clock":
+            ghz = b["GHz"]
+        elif name[0] == "BM_avx2_vpmaddwd_peak":
+            measured_peak = b["GOP/s"]
+        elif name[0] in ("BM_octet_qgemm", "BM_onednn_matmul"):
+            shape = tuple(int(v) for v in name[1:4])
+            rows.setdefault(shape, {})[name[0]] = b["GOP/s"]
+    peak = 64.0 * ghz
+    print(f"int8 GEMM, 1 thread. AVX2 peak {peak:.1f} GOP/s = 2 vpmaddwd/cycle x 16 MACs x 2 ops"
+          f" x {ghz:.3f} GHz (measured clock); measured vpmaddwd throughput {measured_peak:.1f}"
+          " GOP/s")
+    print(f"{'M':>6} {'N':>5} {'K':>5} {'octet GOP/s':>12} {'oneDNN GOP/s':>13} "
+          f"{'octet/oneDNN':>13} {'% of peak':>10}")
+    out["gemm"] = {"ghz": ghz, "peak_gops": peak, "measured_vpmaddwd_gops": measured_peak,
+                   "rows": []}
+    for (m, n, k), r in rows.items():
+        o, d = r.get("BM_octet_qgemm"), r.get("BM_onednn_matmul")
+        ratio = f"{o / d:13.2f}" if d else f"{'-':>13}"
+        dtext = f"{d:13.1f}" if d else f"{'-':>13}"
+        print(f"{m:6d} {n:5d} {k:5d} {o:12.1f} {dtext} {ratio} {100 * o / peak:9.1f}%")
+        out["gemm"]["rows"].append({"m": m, "n": n, "k": k, "octet_gops": o, "onednn_gops": d})
+
+    octet = json.load(open(os.path.join(work, "octet_mlp.json")))["results"]
+    torch = load_json_lines(os.path.join(work, "torch.jsonl"))
+
+    def torch_us(model, precision, threads, batch):
+        for t in torch:
+            if t["model"] == model and t["precision"] == precision and t["threads"] == threads:
+                for r in t["results"]:
+                    if r["batch"] == batch:
+                        return r["us_per_sample"]
+        return None
+
+    def octet_us(results, precision, threads, batch, model_substr):
+        for r in results:
+            if (r["precision"] == precision and r["threads"] == threads and r["batch"] == batch
+                    and model_substr in r["model"]):
+                return r["us_per_sample"]
+        return None
+
+    def fmt(v):
+        return f"{v:10.3f}" if v is not None else f"{'-':>10}"
+
+    def ratio(a, b):
+        return f"{a / b:8.2f}x" if a is not None and b is not None else f"{'-':>9}"
+
+    print()
+    print("Reference MLP 784-50-80-30-10, us/sample (median); speed-ups of octet int8")
+    print(f"{'batch':>6} {'thr':>3} {'octet fp32':>10} {'octet int8':>10} {'torch fp32':>10} "
+          f"{'torch int8':>10} {'vs o.fp32':>9} {'vs t.int8':>9} {'vs t.fp32':>9}")
+    out["mlp"] = []
+    for threads in (1, 2):
+        for batch in (1, 10, 10000):
+            of = octet_us(octet, "fp32", threads, batch, "mlp")
+            oi = octet_us(octet, "int8", threads, batch, "mlp")
+            tf = torch_us("mlp", "fp32", threads, batch)
+            ti = torch_us("mlp", "int8", threads, batch)
+            print(f"{batch:6d} {threads:3d} {fmt(of)} {fmt(oi)} {fmt(tf)} {fmt(ti)} "
+                  f"{ratio(of, oi)} {ratio(ti, oi)} {ratio(tf, oi)}")
+            out["mlp"].append({"batch": batch, "threads": threads, "octet_fp32_us": of,
+                               "octet_int8_us": oi, "torch_fp32_us": tf, "torch_int8_us": ti})
+
+    cnn = json.load(open(os.path.join(work, "octet_cnn.json")))["results"]
+    print()
+    print("CNNs at batch 1, 1 thread, us/sample")
+    print(f"{'model':>12} {'octet fp32':>10} {'octet int8':>10} {'torch fp32':>10} "
+          f"{'torch int8':>10} {'vs o.fp32':>9} {'vs t.int8':>9}")
+    out["cnn"] = []
+    for model in ("fashion_cnn", "resnet18"):
+        of = octet_us(cnn, "fp32", 1, 1, model)
+        oi = octet_us(cnn, "int8", 1, 1, model)
+        if of is None and oi is None:
+            continue
+        tf = torch_us(model, "fp32", 1, 1)
+        ti = torch_us(model, "int8", 1, 1)
+        print(f"{model:>12} {fmt(of)} {fmt(oi)} {fmt(tf)} {fmt(ti)} {ratio(of, oi)} "
+              f"{ratio(ti, oi)}")
+        out["cnn"].append({"model": model, "octet_fp32_us": of, "octet_int8_us": oi,
+                           "torch_fp32_us": tf, "torch_int8_us": ti})
+    with open(os.path.join(work, "..", "bench_kernels.json"), "w") as f:
+        json.dump(out, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+// The x86 SIMD kernels, one per file named like the function (STYLE.md). Each ISA's files build
+// with that ISA's flags only (CMake object library), so this header must stay free of inline
+// code: an inline function compiled with -mavx2 could be picked by the linker for baseline code.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/qgemm_kernels.h"
+#include "kernels/ref/ref_kernels.h"
+
+namespace octet::kernels {
+
+// qu8 x qc8w GEMM, 4x16 tiles over the 8c2 packed weights, int16 products summed in int32 by
+// vpmaddwd (exact, see the file). Signatures: QGemmU8Fn / QGemmF32Fn.
+void qu8_qc8w_gemm_4x16c2_minmax_fxp__avx2(size_t m, size_t n_begin, size_t n_end,
+                                           const uint8_t* a, size_t a_stride,
+                                           const QGemmWeights& w, uint8_t* c, size_t c_stride,
+                                           const QGemmOutput& out, uint16_t* scratch) noexcept;
+void qu8_f32_qc8w_gemm_4x16c2__avx2(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
+                                    size_t a_stride, const QGemmWeights& w, float* c,
+                                    size_t c_stride, uint16_t* scratch) noexcept;
+
+// Quantize / dequantize vectors, bit-exact with the __ref twins (same signatures).
+void f32_qu8_vcvt__avx2(size_t n, const float* x, uint8_t* y, const CvtParams& params) noexcept;
+void f32_qs8_vcvt__avx2(size_t n, const float* x, int8_t* y, const CvtParams& params) noexcept;
+void qu8_f32_vcvt__avx2(size_t n, const uint8_t* x, float* y, const CvtParams& params) noexcept;
+void qs8_f32_vcvt__avx2(size_t n, const int8_t* x, float* y, const CvtParams& params) noexcept;
+
+}  // namespace octet::kernels
