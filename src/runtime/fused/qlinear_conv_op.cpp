@@ -1,19 +1,64 @@
-// The fused integer Conv: per image and group, im2col of the uint8 input (padding with the
-// input zero point, i.e. real 0), transposed to pixel rows, then the same qu8 x qc8w GEMM as
-// the Linear layer, and the [pixels, channels] result scattered back to NCHW. Reference speed;
-// the GEMM is the packed, threaded one of runtime/qgemm.h (one packing per group, at build).
+// The fused integer Conv: per image and group, the uint8 input is transposed to channels-last
+// [pixels, C], unrolled into one row per output pixel (im2row: for each kernel tap, C
+// contiguous bytes, or the input zero point, i.e. real 0, for padding), then multiplied by the
+// weights with the same packed, threaded qu8 x qc8w GEMM as the Linear layer
+// (runtime/qgemm.h), and the [pixels, channels] result transposed back to NCHW. The weights'
+// K axis is reordered once, at build, from ONNX's (c, kernel tap) to the rows' (tap, c).
 #include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "runtime/qgemm.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
 #include "runtime/ops/conv_geometry.h"
-#include "runtime/ops/im2col.h"
 
 namespace octet::runtime {
 
 namespace {
+
+// dst[c][r] = src[r][c] for src [rows, cols], in 32x32 blocks so both sides stay in cache
+// (a plain loop strides through one of them a whole row per element).
+template <class T>
+void transpose_blocked(const T* src, int64_t rows, int64_t cols, T* dst) {
+  constexpr int64_t kBlock = 32;
+  for (int64_t r0 = 0; r0 < rows; r0 += kBlock) {
+    const int64_t r1 = std::min(rows, r0 + kBlock);
+    for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
+      const int64_t c1 = std::min(cols, c0 + kBlock);
+      for (int64_t r = r0; r < r1; ++r)
+        for (int64_t c = c0; c < c1; ++c) dst[c * rows + r] = src[r * cols + c];
+    }
+  }
+}
+
+// rows[p][tap * C + c] = x_hwc[input pixel of (p, tap)][c], or pad outside the input; the
+// taps run over the 3 right-aligned spatial slots of the geometry (conv_geometry.h).
+void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeometry& g,
+                          uint8_t pad, uint8_t* rows) {
+  const auto c = static_cast<size_t>(channels);
+  uint8_t* dst = rows;
+  for (int64_t od = 0; od < g.out_size[0]; ++od)
+    for (int64_t oh = 0; oh < g.out_size[1]; ++oh)
+      for (int64_t ow = 0; ow < g.out_size[2]; ++ow)
+        for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+          const int64_t id = od * g.stride[0] - g.pad_begin[0] + kd * g.dilation[0];
+          for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+            const int64_t ih = oh * g.stride[1] - g.pad_begin[1] + kh * g.dilation[1];
+            for (int64_t kw = 0; kw < g.kernel[2]; ++kw, dst += c) {
+              const int64_t iw = ow * g.stride[2] - g.pad_begin[2] + kw * g.dilation[2];
+              if (id < 0 || id >= g.in_size[0] || ih < 0 || ih >= g.in_size[1] || iw < 0 ||
+                  iw >= g.in_size[2]) {
+                std::memset(dst, pad, c);
+              } else {
+                std::memcpy(dst, x_hwc + ((id * g.in_size[1] + ih) * g.in_size[2] + iw) * channels, c);
+              }
+            }
+          }
+        }
+}
 
 class QLinearConvOp final : public Op {
  public:
@@ -29,12 +74,18 @@ class QLinearConvOp final : public Op {
     kernel_.assign(w.shape().begin() + 2, w.shape().end());
     k_ = w.numel() / out_channels_;  // C/group * kernel size
     p_ = read_qdq_layer(pattern, g, out_channels_, 0);
-    // [O, C/group * kernel] row-major: each group's rows are contiguous.
+    // [O, C/group * taps] row-major, each group's rows contiguous; reordered to [O, taps * C/group].
     const int64_t og = out_channels_ / group_;
+    const int64_t taps = static_cast<int64_t>(kernel_numel()), cg = k_ / taps;
+    std::vector<int8_t> w_tap_major(static_cast<size_t>(w.numel()));
+    for (int64_t o = 0; o < out_channels_; ++o)
+      for (int64_t c = 0; c < cg; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          w_tap_major[static_cast<size_t>(o * k_ + t * cg + c)] = w.data<int8_t>()[o * k_ + c * taps + t];
     for (int64_t gi = 0; gi < group_; ++gi) {
       const auto first = static_cast<size_t>(gi * og);
       packed_.emplace_back(static_cast<size_t>(og), static_cast<size_t>(k_),
-                           w.data<int8_t>() + gi * og * k_, p_.bias_q.data() + first,
+                           w_tap_major.data() + gi * og * k_, p_.bias_q.data() + first,
                            p_.zero_point_x, p_.float_out ? nullptr : p_.requant.data() + first,
                            p_.float_out ? p_.acc_scale.data() + first : nullptr, p_.name);
     }
@@ -55,30 +106,33 @@ class QLinearConvOp final : public Op {
     const int64_t pixels = geo.out_numel(), in_pixels = geo.in_numel();
     const Shape out_shape = windowed_output_shape(batch, out_channels_, geo);
 
-    std::vector<uint8_t> col(static_cast<size_t>(k_ * pixels));   // [K, P]
-    std::vector<uint8_t> rows(static_cast<size_t>(k_ * pixels));  // [P, K]
+    // Scratch that every element of is written before it is read: no zero-filling.
+    const bool pointwise = geo.is_pointwise();  // rows are the channels-last input itself
+    const auto x_hwc = std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(cg * in_pixels));
+    const auto rows = std::make_unique_for_overwrite<uint8_t[]>(
+        pointwise ? 0 : static_cast<size_t>(k_ * pixels));  // [P, K]
     Tensor y(p_.float_out ? DType::kF32 : DType::kU8, out_shape);
-    std::vector<uint8_t> tile_u8(p_.float_out ? 0 : static_cast<size_t>(pixels * og));
-    std::vector<float> tile_f32(p_.float_out ? static_cast<size_t>(pixels * og) : 0);
+    const auto tile_u8 = std::make_unique_for_overwrite<uint8_t[]>(
+        p_.float_out ? 0 : static_cast<size_t>(pixels * og));
+    const auto tile_f32 = std::make_unique_for_overwrite<float[]>(
+        p_.float_out ? static_cast<size_t>(pixels * og) : 0);
     const auto pad = static_cast<uint8_t>(p_.zero_point_x);  // real 0 (eq. 3)
     for (int64_t b = 0; b < batch; ++b) {
       for (int64_t gi = 0; gi < group_; ++gi) {
         const uint8_t* xg = x.data<uint8_t>() + (b * channels + gi * cg) * in_pixels;
-        im2col(xg, cg, geo, pad, col.data());
-        for (int64_t r = 0; r < k_; ++r)
-          for (int64_t c = 0; c < pixels; ++c) rows[c * k_ + r] = col[r * pixels + c];
+        transpose_blocked(xg, cg, in_pixels, x_hwc.get());
+        if (!pointwise) im2row_channels_last(x_hwc.get(), cg, geo, pad, rows.get());
+        const uint8_t* a = pointwise ? x_hwc.get() : rows.get();
         const PackedQGemm& wg = packed_[static_cast<size_t>(gi)];
         if (p_.float_out) {
-          run_qgemm_f32(wg, pixels, rows.data(), k_, tile_f32.data(), og);
+          run_qgemm_f32(wg, pixels, a, k_, tile_f32.get(), og);
           float* out = y.data<float>() + (b * out_channels_ + gi * og) * pixels;
-          for (int64_t c = 0; c < og; ++c)
-            for (int64_t px = 0; px < pixels; ++px) out[c * pixels + px] = tile_f32[px * og + c];
+          transpose_blocked(tile_f32.get(), pixels, og, out);
         } else {
-          run_qgemm(wg, pixels, rows.data(), k_, tile_u8.data(), og,
+          run_qgemm(wg, pixels, a, k_, tile_u8.get(), og,
                     {p_.zero_point_y, p_.out_min, p_.out_max});
           uint8_t* out = y.data<uint8_t>() + (b * out_channels_ + gi * og) * pixels;
-          for (int64_t c = 0; c < og; ++c)
-            for (int64_t px = 0; px < pixels; ++px) out[c * pixels + px] = tile_u8[px * og + c];
+          transpose_blocked(tile_u8.get(), pixels, og, out);
         }
       }
     }
