@@ -120,14 +120,15 @@ void qu8_gavgpool_minmax_fxp__ref(size_t planes, size_t plane_size, const uint8_
 // two real multipliers s_a / s_out and s_b / s_out as integers over one power of two 2^shift.
 struct QAddParams {
   int32_t zero_point_a = 0, zero_point_b = 0;
-  int64_t multiplier_a = 0, multiplier_b = 0;  // in [0, 2^31)
+  int64_t multiplier_a = 0, multiplier_b = 0;  // in [0, 2^31]
   int shift = 62;                              // in [1, 62]
   int32_t zero_point_out = 0, out_min = 0, out_max = 255;
 };
 
 // Fixed-point multipliers of the addition out = a + b (eq. 20): the larger of s_a / s_out and
-// s_b / s_out gets a multiplier in [2^30, 2^31). Throws octet::Error naming `what` when a scale
-// is not finite and positive or a ratio is 2^30 or more. out_min/out_max fold a ReLU (eq. 14).
+// s_b / s_out gets a multiplier in [2^30, 2^31]. Throws octet::Error naming `what` when a scale
+// is not finite and positive, a zero point is outside [0, 255] or the clamp is not within it,
+// or a ratio is 2^30 or more. out_min/out_max fold a ReLU (eq. 14).
 QAddParams qu8_vadd_prepare(float scale_a, int32_t zero_point_a, float scale_b,
                             int32_t zero_point_b, float scale_out, int32_t zero_point_out,
                             int32_t out_min, int32_t out_max, const std::string& what);
