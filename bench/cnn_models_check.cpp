@@ -1,7 +1,7 @@
 // cnn_models_check: FP32 accuracy, int8 quantization, QDQ round trip, SQNR and batch-1 latency of
 // real CNNs (torchvision resnet18 / mobilenet_v2 from bench/make_torchvision_models.py).
 //
-//   cnn_models_check MODELS_DIR [NAME ...]     (default names: resnet18 mobilenet_v2)
+//   cnn_models_check [--per-layer] MODELS_DIR [NAME ...]   (default: resnet18 mobilenet_v2)
 //
 // For each NAME, with MODELS_DIR/{NAME.onnx, NAME.check_logits.npy, check_inputs.npy,
 // calib_inputs.npy}:
@@ -16,6 +16,11 @@
 //   3. SQNR of int8 logits against FP32 logits: 10 log10(sum fp32^2 / sum (fp32 - int8)^2);
 //      target >= 15 dB.
 //   4. Latency at batch 1: median of 5 runs after one warm-up, FP32 and int8.
+//   5. With --per-layer: for every quantized activation v (graph order), the SQNR of the int8
+//      model's v (its uint8 tensor dequantized) against the FP32 model's v ("model": the error
+//      accumulated up to v), and of FP32 v quantized and dequantized on its own ("grid": the
+//      error of v's own scale). A layer where "model" drops while "grid" stays high loses its
+//      precision in its kernel or weights; a low "grid" means a badly chosen range.
 // Prints one line per model on stdout, then a JSON summary. Exit 0 when every check passed,
 // 1 when one failed, 2 on bad usage or an octet::Error (printed on stderr).
 #include <fmt/format.h>
@@ -25,6 +30,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -107,6 +113,7 @@ std::pair<int, int> int8_nodes(const octet::Session& session) {
 struct Quantized {
   octet::QuantizedModel model;
   std::unique_ptr<octet::Session> session;
+  octet::Graph prepared;  // the FP32 graph as quantized (constants and BatchNorms folded)
 };
 
 // The recommended preset calibrated on every row of `calib_inputs`, in batches of 8.
@@ -115,7 +122,7 @@ Quantized quantize(const octet::Graph& fp32, const Tensor& calib_inputs) {
   std::vector<int64_t> all(static_cast<size_t>(calib_inputs.dim(0)));
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
   octet::calibrate_on_tensor(calib, calib_inputs, all, 8, false, "calib_inputs.npy");
-  Quantized q{calib.convert(), nullptr};
+  Quantized q{calib.convert(), nullptr, calib.prepared_graph()};
   q.session = std::make_unique<octet::Session>(q.model.graph);
   return q;
 }
@@ -142,8 +149,48 @@ int materialize_identity_copies(octet::Graph& g) {
   return n;
 }
 
+// Per quantized activation v: SQNR of the int8 model's v and of FP32 v on v's own grid (see 5.
+// at the top). The QDQ graph names v's uint8 tensor v_q and its qparams v_s / v_z.
+nlohmann::json per_layer_sqnr(const Quantized& q, const Tensor& input) {
+  const octet::Graph& g = q.model.graph;
+  std::map<std::string, Tensor> fp32_values, int8_values;
+  const octet::ValueHook keep_fp32 = [&](const std::string& name, const Tensor& v) {
+    if (g.initializer(name + "_s") && v.dtype() == octet::DType::kF32) fp32_values[name] = v;
+  };
+  const octet::ValueHook keep_int8 = [&](const std::string& name, const Tensor& v) {
+    if (name.size() > 2 && name.ends_with("_q") && v.dtype() == octet::DType::kU8)
+      int8_values[name.substr(0, name.size() - 2)] = v;
+  };
+  const std::string in = q.prepared.inputs.at(0).name;
+  octet::Session(q.prepared).run({{in, input}}, {}, &keep_fp32);
+  q.session->run({{g.inputs.at(0).name, input}}, {}, &keep_int8);
+  nlohmann::json rows = nlohmann::json::array();
+  for (const octet::Node& node : q.prepared.nodes) {
+    for (const std::string& v : node.outputs) {
+      if (!fp32_values.count(v) || !int8_values.count(v)) continue;
+      const float scale = g.initializer(v + "_s")->data<float>()[0];
+      const octet::Tensor* zt = g.initializer(v + "_z");
+      const int32_t zp = zt ? zt->data<uint8_t>()[0] : 0;
+      const Tensor& ref = fp32_values.at(v);
+      const Tensor& q8 = int8_values.at(v);
+      Tensor model(octet::DType::kF32, ref.shape()), grid(octet::DType::kF32, ref.shape());
+      for (int64_t i = 0; i < ref.numel(); ++i) {
+        model.data<float>()[i] = scale * static_cast<float>(q8.data<uint8_t>()[i] - zp);
+        const float r = std::nearbyint(ref.data<float>()[i] / scale) + static_cast<float>(zp);
+        grid.data<float>()[i] = scale * (std::clamp(r, 0.0f, 255.0f) - static_cast<float>(zp));
+      }
+      const double sqnr_model = sqnr_db(ref, model), sqnr_grid = sqnr_db(ref, grid);
+      fmt::print("  {:<40} {:<18} model {:6.2f} dB  grid {:6.2f} dB  scale {:.3g} zp {}\n", v,
+                 node.op_type, sqnr_model, sqnr_grid, scale, zp);
+      rows.push_back({{"value", v}, {"op", node.op_type}, {"sqnr_model_db", sqnr_model},
+                      {"sqnr_grid_db", sqnr_grid}, {"scale", scale}, {"zero_point", zp}});
+    }
+  }
+  return rows;
+}
+
 nlohmann::json check_model(const fs::path& dir, const std::string& name, const Tensor& check,
-                           const Tensor& calib_inputs, bool& all_ok) {
+                           const Tensor& calib_inputs, bool per_layer, bool& all_ok) {
   nlohmann::json j{{"model", name}};
   const octet::Graph fp32 = octet::load_onnx(dir / (name + ".onnx"));
   const Tensor ref = octet::read_npy(dir / (name + ".check_logits.npy"));
@@ -208,14 +255,17 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const T
       j["reload_bit_identical"].get<bool>() ? "bit-identical" : "DIFFERS", ms_fp32, ms_int8,
       ok ? "PASS" : "FAIL");
   std::fflush(stdout);
+  if (per_layer) j["per_layer"] = per_layer_sqnr(*q, check);
   return j;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  const bool per_layer = argc > 1 && std::string(argv[1]) == "--per-layer";
+  if (per_layer) --argc, ++argv;
   if (argc < 2 || std::string(argv[1]).starts_with("-")) {
-    fmt::print(stderr, "usage: cnn_models_check MODELS_DIR [NAME ...]\n");
+    fmt::print(stderr, "usage: cnn_models_check [--per-layer] MODELS_DIR [NAME ...]\n");
     return 2;
   }
   const fs::path dir = argv[1];
@@ -235,7 +285,7 @@ int main(int argc, char** argv) {
         {"models", nlohmann::json::array()}};
     for (const auto& name : names) {
       try {
-        summary["models"].push_back(check_model(dir, name, check, calib_inputs, all_ok));
+        summary["models"].push_back(check_model(dir, name, check, calib_inputs, per_layer, all_ok));
       } catch (const octet::Error& e) {
         fmt::print("{:<13} ERROR: {}\n", name, e.what());
         summary["models"].push_back({{"model", name}, {"error", e.what()}, {"ok", false}});

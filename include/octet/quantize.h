@@ -55,6 +55,26 @@ struct QuantLayer {
 // (non-constant weights, alpha/beta != 1, transA) is left in FP32 and not listed.
 std::vector<QuantLayer> find_quant_layers(const Graph& graph);
 
+// A weightless op that runs on uint8 tensors between the layers: Add of two activations (with
+// a following Relu or Clip fused when that is its only consumer), MaxPool, AveragePool,
+// GlobalAveragePool, Concat of activations, Flatten, Reshape. Its data inputs and its output
+// get observers, so convert() puts Q/DQ pairs around it (ONNX Runtime's QDQ form) and the
+// runtime runs it as an integer kernel.
+struct QuantOp {
+  std::string node;                 // the op's node name
+  std::string op_type;
+  std::vector<std::string> inputs;  // the float activations it reads (not Reshape's shape)
+  std::string output;               // the fused activation's output when there is one
+  std::string activation_node;      // the fused Relu or Clip; "" when none
+  // MaxPool, Flatten and Reshape only move values: their output takes the input's qparams
+  // (eq. 21), which makes them exact on uint8 tensors.
+  bool shares_input_qparams = false;
+};
+
+// Every such op of an FP32 graph, in graph order. An Add or Concat with a constant operand
+// (e.g. a bias broadcast) is not listed: it stays in float.
+std::vector<QuantOp> find_quant_ops(const Graph& graph);
+
 // One layer's quantization, for reports: observed ranges and the chosen parameters.
 struct LayerQuantInfo {
   QuantLayer layer;
@@ -81,6 +101,7 @@ class Calibrator {
   ~Calibrator();
 
   const std::vector<QuantLayer>& layers() const { return layers_; }
+  const std::vector<QuantOp>& quant_ops() const { return ops_; }
   // The FP32 graph as prepared for quantization (constants and BatchNorms folded): the float
   // model the quantized one approximates, layer for layer.
   const Graph& prepared_graph() const { return fp32_; }
@@ -103,6 +124,7 @@ class Calibrator {
   Graph fp32_;
   QuantizeConfig cfg_;
   std::vector<QuantLayer> layers_;
+  std::vector<QuantOp> ops_;
   std::unique_ptr<Session> session_;
   std::map<std::string, std::unique_ptr<Observer>> observers_;
   int64_t n_samples_ = 0;

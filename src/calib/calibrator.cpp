@@ -30,6 +30,15 @@ Calibrator::Calibrator(Graph fp32, QuantizeConfig cfg) : fp32_(std::move(fp32)),
     for (const std::string& value : values)
       if (!observers_.count(value)) observers_[value] = make_observer(cfg_.method, value, -1);
   }
+  // The weightless ops between layers (Add, pools, Concat, views) keep the tensors uint8: their
+  // inputs and outputs are observed too (an Add's output after its fused ReLU).
+  ops_ = find_quant_ops(fp32_);
+  for (const QuantOp& op : ops_) {
+    std::vector<std::string> values = op.inputs;
+    if (cfg_.quantize_graph_outputs || !graph_outputs.count(op.output)) values.push_back(op.output);
+    for (const std::string& value : values)
+      if (!observers_.count(value)) observers_[value] = make_observer(cfg_.method, value, -1);
+  }
   session_ = std::make_unique<Session>(fp32_);
 }
 

@@ -65,6 +65,14 @@ QuantizedModel Calibrator::convert() const {
                                 "float32 epsilon");
   }
 
+  // MaxPool, Flatten and Reshape only move values: their output reuses the input's qparams, so
+  // the integer op copies uint8 values exactly (eq. 21) and ONNX Runtime sees the same scale on
+  // both sides, as its QDQ MaxPool expects. Graph order makes chains (MaxPool -> Flatten) work.
+  for (const QuantOp& op : ops_)
+    if (op.shares_input_qparams && act_qparams.count(op.output) &&
+        act_qparams.count(op.inputs.at(0)))
+      act_qparams[op.output] = act_qparams.at(op.inputs.at(0));
+
   Graph g = fp32_;
   g.metadata["octet.quantization"] = cfg_.preset + "/" + cfg_.method;
   std::map<std::string, std::string> rename;  // float consumer input -> dequantized value

@@ -1,4 +1,7 @@
 // Finding the layers to quantize in an FP32 graph.
+#include <algorithm>
+#include <iterator>
+
 #include "octet/quantize.h"
 
 namespace octet {
@@ -55,7 +58,50 @@ std::optional<QuantLayer> layer_of(const Graph& graph, const Node& node) {
   return layer;
 }
 
+// The data inputs of a weightless op that can run on uint8 tensors, or an empty list.
+std::vector<std::string> quant_op_inputs(const Graph& graph, const Node& node) {
+  static const char* const kUnary[] = {"MaxPool", "AveragePool", "GlobalAveragePool", "Flatten",
+                                       "Reshape"};
+  std::vector<std::string> inputs;
+  if (node.op_type == "Add" || node.op_type == "Concat") {
+    if (node.op_type == "Add" && node.inputs.size() != 2) return {};
+    inputs = node.inputs;
+  } else if (std::find(std::begin(kUnary), std::end(kUnary), node.op_type) != std::end(kUnary)) {
+    if (node.op_type == "MaxPool" && node.outputs.size() > 1 && !node.outputs[1].empty())
+      return {};  // the Indices output is not an activation
+    if (!node.inputs.empty()) inputs = {node.inputs[0]};
+  }
+  for (const auto& in : inputs)
+    if (in.empty() || graph.initializer(in)) return {};  // a constant operand: stays float
+  return inputs;
+}
+
 }  // namespace
+
+std::vector<QuantOp> find_quant_ops(const Graph& graph) {
+  std::vector<QuantOp> ops;
+  for (const Node& node : graph.nodes) {
+    std::vector<std::string> inputs = quant_op_inputs(graph, node);
+    if (inputs.empty() || node.outputs.empty()) continue;
+    QuantOp op;
+    op.node = node.name;
+    op.op_type = node.op_type;
+    op.inputs = std::move(inputs);
+    op.output = node.outputs[0];
+    op.shares_input_qparams =
+        node.op_type == "MaxPool" || node.op_type == "Flatten" || node.op_type == "Reshape";
+    if (node.op_type == "Add") {  // a residual Add's ReLU folds into the clamp (eq. 14)
+      const auto consumers = graph.consumers(op.output);
+      if (consumers.size() == 1 && is_foldable_activation(graph, *consumers[0]) &&
+          !is_graph_output(graph, op.output)) {
+        op.activation_node = consumers[0]->name;
+        op.output = consumers[0]->outputs.at(0);
+      }
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
 
 std::vector<QuantLayer> find_quant_layers(const Graph& graph) {
   std::vector<QuantLayer> layers;

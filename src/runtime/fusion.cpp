@@ -11,6 +11,15 @@
 // weights int8 with zero point 0 (per tensor or per output channel); bias int32 with zero
 // point 0 at scale s_x * s_w[n]; Clip bounds constant; the float values between the op and the
 // Q have no other reader and are not graph outputs.
+//
+//   weightless ops between layers (the tensors stay uint8 from one layer to the next):
+//     a_q --DQ--> Add(., DQ(b_q)) [--> Relu|Clip] --Q--> y_q          (eq. 22-24)
+//     x_q --DQ--> MaxPool | Flatten | Reshape --Q--> y_q, same (s, z) on both sides (eq. 21)
+//     x_q --DQ--> AveragePool | GlobalAveragePool --Q--> y_q          (eq. 25-26)
+//     x0_q, x1_q, ... --DQ--> Concat --Q--> y_q                        (eq. 27)
+//   These are ONNX Runtime's QDQ conventions for the same ops, so the file means the same thing
+//   to both. MaxPool and the views need the Q to repeat the DQ's parameters (the values are then
+//   copied, not requantized); the pools need 2-D windows. Anything else runs in float.
 #include "runtime/fusion.h"
 
 #include <algorithm>
@@ -128,6 +137,78 @@ std::optional<FusedPattern> match_layer(const GraphIndex& ix, size_t op_index) {
   return p;
 }
 
+// The kind of fused op for a weightless op type, or nullptr.
+const char* weightless_kind(const std::string& op_type) {
+  if (op_type == "Add") return "qlinear_add";
+  if (op_type == "Concat") return "qlinear_concat";
+  if (op_type == "MaxPool") return "qlinear_max_pool";
+  if (op_type == "AveragePool") return "qlinear_average_pool";
+  if (op_type == "GlobalAveragePool") return "qlinear_global_average_pool";
+  if (op_type == "Flatten" || op_type == "Reshape") return "qlinear_view";
+  return nullptr;
+}
+
+bool same_qparams(const Graph& g, const Node& dq, const Node& q) {
+  float s_dq = 0, s_q = 0;
+  int32_t z_dq = 0, z_q = 0;
+  return u8_tensor_params(g, dq, &s_dq, &z_dq) && u8_tensor_params(g, q, &s_q, &z_q) &&
+         s_dq == s_q && z_dq == z_q;
+}
+
+// The pools run 2-D windows (kernel_shape with two entries) and only output Y.
+bool is_2d_pool(const Node& op) {
+  if (!op.has_attr("kernel_shape") || op.attr_ints("kernel_shape").size() != 2) return false;
+  return op.outputs.size() < 2 || op.outputs[1].empty();
+}
+
+std::optional<FusedPattern> match_weightless(const GraphIndex& ix, size_t op_index) {
+  const Graph& g = ix.g;
+  const Node& op = g.nodes[op_index];
+  const char* kind = weightless_kind(op.op_type);
+  if (!kind || op.inputs.empty() || op.outputs.empty()) return std::nullopt;
+  if ((op.op_type == "MaxPool" || op.op_type == "AveragePool") && !is_2d_pool(op))
+    return std::nullopt;
+  FusedPattern p;
+  p.kind = kind;
+  p.op = op_index;
+  // Data inputs: both of Add, all of Concat, the first of the others (Reshape's shape is not).
+  const size_t n_data = op.op_type == "Add" || op.op_type == "Concat" ? op.inputs.size() : 1;
+  if (op.op_type == "Add" && n_data != 2) return std::nullopt;
+  for (size_t i = 0; i < n_data; ++i) {
+    const size_t dq = ix.producing(op.inputs[i], "DequantizeLinear");
+    if (dq == kNoNode || !u8_tensor_params(g, g.nodes[dq], nullptr, nullptr) ||
+        g.initializer(g.nodes[dq].inputs[0]))
+      return std::nullopt;
+    p.dq_inputs.push_back(dq);
+    p.inputs.push_back(g.nodes[dq].inputs[0]);
+  }
+  if (op.op_type == "Reshape") {
+    if (op.inputs.size() < 2 || op.inputs[1].empty()) return std::nullopt;
+    p.inputs.push_back(op.inputs[1]);
+  }
+  size_t next = ix.sole_reader(op.outputs[0]);
+  if (op.op_type == "Add" && next != kNoNode && is_foldable_activation(g, g.nodes[next])) {
+    p.activation = next;
+    next = ix.sole_reader(g.nodes[next].outputs[0]);
+  }
+  if (next == kNoNode || g.nodes[next].op_type != "QuantizeLinear" ||
+      !u8_tensor_params(g, g.nodes[next], nullptr, nullptr))
+    return std::nullopt;  // no uint8 output: the op runs in float
+  p.quantize = next;
+  if ((op.op_type == "MaxPool" || p.kind == std::string("qlinear_view")) &&
+      !same_qparams(g, g.nodes[p.dq_inputs[0]], g.nodes[next]))
+    return std::nullopt;
+  // A DQ joins the pattern only when this op is its only reader (and reads it once).
+  for (size_t dq : p.dq_inputs)
+    if (ix.reader_count(g.nodes[dq].outputs[0]) == 1) p.nodes.push_back(dq);
+  for (size_t i : {op_index, p.activation, p.quantize})
+    if (i != kNoNode) p.nodes.push_back(i);
+  std::sort(p.nodes.begin(), p.nodes.end());
+  p.nodes.erase(std::unique(p.nodes.begin(), p.nodes.end()), p.nodes.end());
+  p.outputs = {g.nodes[next].outputs[0]};
+  return p;
+}
+
 }  // namespace
 
 std::vector<FusedPattern> find_integer_patterns(const Graph& graph) {
@@ -136,6 +217,7 @@ std::vector<FusedPattern> find_integer_patterns(const Graph& graph) {
   std::vector<bool> taken(graph.nodes.size(), false);
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     auto p = match_layer(ix, i);
+    if (!p) p = match_weightless(ix, i);
     if (!p) continue;
     bool overlaps = false;
     for (size_t n : p->nodes) overlaps = overlaps || taken[n];
@@ -148,7 +230,16 @@ std::vector<FusedPattern> find_integer_patterns(const Graph& graph) {
 
 std::unique_ptr<Op> make_fused_op(const FusedPattern& pattern, const Graph& graph) {
   if (pattern.kind == "qlinear_gemm") return make_qlinear_gemm_op(pattern, graph);
-  if (pattern.kind == "qlinear_conv") return make_qlinear_conv_op(pattern, graph);
+  if (pattern.kind == "qlinear_conv") {
+    if (is_depthwise_conv(pattern, graph)) return make_qlinear_depthwise_conv_op(pattern, graph);
+    return make_qlinear_conv_op(pattern, graph);
+  }
+  if (pattern.kind == "qlinear_add") return make_qlinear_add_op(pattern, graph);
+  if (pattern.kind == "qlinear_concat") return make_qlinear_concat_op(pattern, graph);
+  if (pattern.kind == "qlinear_max_pool") return make_qlinear_max_pool_op(pattern, graph);
+  if (pattern.kind == "qlinear_average_pool" || pattern.kind == "qlinear_global_average_pool")
+    return make_qlinear_average_pool_op(pattern, graph);
+  if (pattern.kind == "qlinear_view") return make_qlinear_view_op(pattern, graph);
   fail("no integer kernel for pattern '{}'", pattern.kind);
 }
 

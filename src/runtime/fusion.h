@@ -23,10 +23,14 @@ struct FusedPattern {
   std::vector<size_t> nodes;         // indices into graph.nodes, ascending
   std::vector<std::string> inputs;   // values the fused op reads (the uint8 input)
   std::vector<std::string> outputs;  // values it produces
-  std::string kind;                  // "qlinear_gemm" or "qlinear_conv"
+  // "qlinear_gemm", "qlinear_conv" (a layer with weights) or, for the weightless ops between
+  // layers, "qlinear_add", "qlinear_concat", "qlinear_max_pool", "qlinear_average_pool",
+  // "qlinear_global_average_pool", "qlinear_view" (Flatten / Reshape).
+  std::string kind;
   // The roles of the nodes (indices into graph.nodes; kNoNode when absent).
   size_t dq_x = kNoNode, dq_w = kNoNode, dq_b = kNoNode;  // DequantizeLinear of x, W, bias
-  size_t op = kNoNode;                                     // the Gemm or Conv
+  std::vector<size_t> dq_inputs;  // weightless ops: the DequantizeLinear of each data input
+  size_t op = kNoNode;                                     // the Gemm, Conv, Add, ...
   size_t activation = kNoNode;                             // a fused Relu or Clip
   size_t quantize = kNoNode;  // the QuantizeLinear of the output; absent: float output (eq. 17)
 };

@@ -24,15 +24,19 @@ bool u8_tensor_params(const Graph& g, const Node& n, float* scale, int32_t* zero
   return true;
 }
 
-namespace {
+U8Params u8_params(const Graph& g, const Node& n) {
+  U8Params p;
+  OCTET_CHECK(u8_tensor_params(g, n, &p.scale, &p.zero_point));
+  return p;
+}
 
 // Bounds of a fused activation in the output's quantized domain. Q is monotonic, so
 // Q(clip(y, lo, hi)) = clamp(Q(y), Q(lo), Q(hi)) exactly (eq. 14); Relu is clip(y, 0, inf).
-void fold_activation(const Graph& g, const Node& act, float scale_y, int32_t zp_y,
-                     QdqLayerParams& p) {
+void fold_activation_bounds(const Graph& g, const Node& act, float scale_y, int32_t zp_y,
+                            int32_t* out_min, int32_t* out_max) {
   auto q = [&](float v) { return quantize_value(v, scale_y, zp_y, 0, 255); };
   if (act.op_type == "Relu") {
-    p.out_min = std::max(p.out_min, q(0.0f));
+    *out_min = std::max(*out_min, q(0.0f));
     return;
   }
   // Clip: bounds from attributes (opset < 11) or constant inputs 1 and 2.
@@ -42,11 +46,9 @@ void fold_activation(const Graph& g, const Node& act, float scale_y, int32_t zp_
     return act.attr_float(attr, fallback);
   };
   const float lo = bound(1, "min", -INFINITY), hi = bound(2, "max", INFINITY);
-  if (lo > -INFINITY) p.out_min = std::max(p.out_min, q(lo));
-  if (hi < INFINITY) p.out_max = std::min(p.out_max, q(hi));
+  if (lo > -INFINITY) *out_min = std::max(*out_min, q(lo));
+  if (hi < INFINITY) *out_max = std::min(*out_max, q(hi));
 }
-
-}  // namespace
 
 QdqLayerParams read_qdq_layer(const FusedPattern& pattern, const Graph& g, int64_t n_out,
                               int64_t weight_axis) {
@@ -101,7 +103,8 @@ QdqLayerParams read_qdq_layer(const FusedPattern& pattern, const Graph& g, int64
   for (int64_t c = 0; c < n_out; ++c)
     p.requant[c] = requant_from_scales(p.scale_x, p.scale_w[c], scale_y, p.name);
   if (pattern.activation != kNoNode)
-    fold_activation(g, g.nodes[pattern.activation], scale_y, p.zero_point_y, p);
+    fold_activation_bounds(g, g.nodes[pattern.activation], scale_y, p.zero_point_y, &p.out_min,
+                           &p.out_max);
   return p;
 }
 

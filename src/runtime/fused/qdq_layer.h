@@ -31,6 +31,18 @@ struct QdqLayerParams {
 QdqLayerParams read_qdq_layer(const FusedPattern& pattern, const Graph& graph, int64_t n_out,
                               int64_t weight_axis);
 
+// Folds a Relu or constant-bound Clip after an op into the clamp [*out_min, *out_max] of its
+// uint8 output at (scale_y, zero_point_y) (eq. 14).
+void fold_activation_bounds(const Graph& graph, const Node& activation, float scale_y,
+                            int32_t zero_point_y, int32_t* out_min, int32_t* out_max);
+
+// The per-tensor uint8 qparams of a Q/DQ node that the fusion matched (u8_tensor_params holds).
+struct U8Params {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+};
+U8Params u8_params(const Graph& graph, const Node& node);
+
 // The scalar float scale and uint8 zero point (0 when omitted) of a per-tensor Q/DQ node, or
 // false when the node's parameters are not such initializers.
 bool u8_tensor_params(const Graph& graph, const Node& node, float* scale, int32_t* zero_point);
