@@ -61,6 +61,7 @@ nlohmann::json shard_statistics_json(const Calibrator& calib, ShardSpec shard,
 // `calib` in shard order. Returns the common draw. Throws octet::Error naming the file at fault
 // (unreadable or malformed JSON, a missing field, another model or config, a duplicate shard)
 // or the missing shard; `calib` is unusable after an error.
-CalibrationDraw merge_shard_files(Calibrator& calib, const std::vector<std::filesystem::path>& files);
+CalibrationDraw merge_shard_files(Calibrator& calib,
+                                  const std::vector<std::filesystem::path>& files);
 
 }  // namespace octet

@@ -37,7 +37,7 @@ struct ModelComparison {
   std::vector<std::string> unmatched;   // FP32 layers whose output the quantized model lacks
   EvalResult fp32, quant;               // accuracy on the data set
   double top1_agreement = 0;
-  ErrorStats output;                    // the logits
+  ErrorStats output;  // the logits
 };
 
 struct CompareOptions {

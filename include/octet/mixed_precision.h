@@ -21,9 +21,9 @@ std::vector<int64_t> holdout_indices(int64_t n, int64_t count, uint64_t seed,
 
 // A model scored on labelled data against the FP32 model's logits.
 struct ModelScore {
-  double accuracy = 0;   // fraction correct
-  double drop = 0;       // (fp32 accuracy - accuracy) * 100: accuracy points lost
-  ErrorStats output;     // logits against the FP32 logits
+  double accuracy = 0;  // fraction correct
+  double drop = 0;      // (fp32 accuracy - accuracy) * 100: accuracy points lost
+  ErrorStats output;    // logits against the FP32 logits
 };
 
 // One layer quantized alone (every other layer FP32).

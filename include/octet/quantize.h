@@ -127,7 +127,7 @@ class Calibrator {
   struct RangeDrift {
     std::string tensor;
     int64_t head_samples = 0, samples = 0;  // before the mark, in all
-    float lo = 0, hi = 0;                   // the final chosen range: s * (qmin - z), s * (qmax - z)
+    float lo = 0, hi = 0;  // the final chosen range: s * (qmin - z), s * (qmax - z)
     float moved = 0;  // max(|lo - lo_head|, |hi - hi_head|) / (hi - lo); 1 when the head is empty
   };
   // One entry per activation observer, in name order; empty when no mark was set (or merged

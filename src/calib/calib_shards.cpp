@@ -26,13 +26,15 @@ int64_t parse_int(const std::string& text, const std::string& what, const std::s
 }
 
 const nlohmann::json& at(const nlohmann::json& j, const char* key, const std::string& where) {
-  if (!j.is_object() || !j.contains(key)) fail("{}: shard statistics have no field '{}'", where, key);
+  if (!j.is_object() || !j.contains(key))
+    fail("{}: shard statistics have no field '{}'", where, key);
   return j.at(key);
 }
 
 int64_t int_at(const nlohmann::json& j, const char* key, const std::string& where) {
   const nlohmann::json& v = at(j, key, where);
-  if (!v.is_number_integer()) fail("{}: field '{}' is {}, expected an integer", where, key, v.dump());
+  if (!v.is_number_integer())
+    fail("{}: field '{}' is {}, expected an integer", where, key, v.dump());
   return v.get<int64_t>();
 }
 
@@ -89,7 +91,8 @@ ShardFile read_shard(const std::filesystem::path& file) {
   s.draw.batch = int_at(draw, "batch", where + ": draw");
   if (s.draw.batch < 1) fail("{}: draw: batch {} must be >= 1", where, s.draw.batch);
   if (s.draw.count < 1 || s.draw.count > s.draw.set_size)
-    fail("{}: draw of {} samples from a set of {} is invalid", where, s.draw.count, s.draw.set_size);
+    fail("{}: draw of {} samples from a set of {} is invalid", where, s.draw.count,
+         s.draw.set_size);
   const nlohmann::json& rows = at(j, "rows", where);
   const auto expect = shard_rows(s.draw.count, s.shard, s.draw.batch);
   const int64_t begin = int_at(rows, "begin", where + ": rows");
@@ -130,8 +133,8 @@ int64_t drift_mark_for(int64_t n_samples) {
 }
 
 nlohmann::json CalibrationDraw::to_json() const {
-  return {{"source", source}, {"split", split}, {"set_size", set_size}, {"count", count},
-          {"seed", seed}, {"batch", batch}};
+  return {{"source", source}, {"split", split}, {"set_size", set_size},
+          {"count", count},   {"seed", seed},   {"batch", batch}};
 }
 
 nlohmann::json shard_statistics_json(const Calibrator& calib, ShardSpec shard,
@@ -147,7 +150,8 @@ nlohmann::json shard_statistics_json(const Calibrator& calib, ShardSpec shard,
           {"statistics", calib.export_statistics()}};
 }
 
-CalibrationDraw merge_shard_files(Calibrator& calib, const std::vector<std::filesystem::path>& files) {
+CalibrationDraw merge_shard_files(Calibrator& calib,
+                                  const std::vector<std::filesystem::path>& files) {
   if (files.empty()) fail("merge shards: no statistics files given");
   std::vector<ShardFile> shards;
   for (const auto& file : files) shards.push_back(read_shard(file));
@@ -159,11 +163,12 @@ CalibrationDraw merge_shard_files(Calibrator& calib, const std::vector<std::file
            s.file.string(), s.shard.index, s.shard.count, first.file.string(), first.shard.index,
            first.shard.count);
     if (!(s.draw == first.draw))
-      fail("{}: drawn from {} ({} of {}, seed {}, batch {}), but {} from {} ({} of {}, seed {}, "
-           "batch {})",
-           s.file.string(), s.draw.split, s.draw.count, s.draw.set_size, s.draw.seed, s.draw.batch,
-           first.file.string(), first.draw.split, first.draw.count, first.draw.set_size,
-           first.draw.seed, first.draw.batch);
+      fail(
+          "{}: drawn from {} ({} of {}, seed {}, batch {}), but {} from {} ({} of {}, seed {}, "
+          "batch {})",
+          s.file.string(), s.draw.split, s.draw.count, s.draw.set_size, s.draw.seed, s.draw.batch,
+          first.file.string(), first.draw.split, first.draw.count, first.draw.set_size,
+          first.draw.seed, first.draw.batch);
     auto [it, fresh] = by_index.emplace(s.shard.index, &s);
     if (!fresh)
       fail("{}: shard {}/{} is given twice (also {})", s.file.string(), s.shard.index,

@@ -22,7 +22,8 @@ nlohmann::json observers_to_json(const std::map<std::string, std::unique_ptr<Obs
 }
 
 const nlohmann::json& field(const nlohmann::json& j, const char* key, const std::string& where) {
-  if (!j.is_object() || !j.contains(key)) fail("{}: calibration statistics have no field '{}'", where, key);
+  if (!j.is_object() || !j.contains(key))
+    fail("{}: calibration statistics have no field '{}'", where, key);
   return j.at(key);
 }
 
@@ -89,7 +90,8 @@ void Calibrator::import_statistics(const nlohmann::json& stats, const std::strin
       }
     }
     for (const auto& [name, o] : out)
-      if (!seen.count(name)) fail("{}: field '{}' has no observer for tensor '{}'", where, key, name);
+      if (!seen.count(name))
+        fail("{}: field '{}' has no observer for tensor '{}'", where, key, name);
     return out;
   };
   ObserverMap observers = merged(observers_, "observers");

@@ -18,8 +18,8 @@ Dataset dataset_subset(const Dataset& data, const std::vector<int64_t>& indices)
   for (size_t i = 0; i < indices.size(); ++i) {
     const int64_t k = indices[i];
     if (k < 0 || k >= n) fail("{}: image index {} is outside [0, {})", data.source, k, n);
-    std::memcpy(out.images.raw() + i * row_bytes, data.images.raw() + static_cast<size_t>(k) * row_bytes,
-                row_bytes);
+    std::memcpy(out.images.raw() + i * row_bytes,
+                data.images.raw() + static_cast<size_t>(k) * row_bytes, row_bytes);
     if (!data.labels.empty()) out.labels.push_back(data.labels.at(static_cast<size_t>(k)));
   }
   out.source = fmt::format("{} ({} of {} images)", data.source, indices.size(), n);

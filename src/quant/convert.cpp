@@ -84,7 +84,8 @@ QuantizedModel Calibrator::convert(const std::set<std::string>& fp32_layers) con
 
   Graph g = fp32_;
   g.metadata["octet.quantization"] = cfg_.preset + "/" + cfg_.method;
-  if (!fp32_layers.empty()) g.metadata["octet.fp32_layers"] = fmt::format("{}", fmt::join(fp32_layers, ","));
+  if (!fp32_layers.empty())
+    g.metadata["octet.fp32_layers"] = fmt::format("{}", fmt::join(fp32_layers, ","));
   std::map<std::string, std::string> rename;  // float consumer input -> dequantized value
   std::map<std::string, const QuantLayer*> layer_of_node;
   for (const QuantLayer& layer : layers_)

@@ -99,10 +99,12 @@ std::vector<LayerSensitivity> SensitivityEvaluator::per_layer() const {
       if (l.node != layer.node) others.insert(l.node);
     out.push_back({layer.node, score(others)});
   }
-  std::stable_sort(out.begin(), out.end(), [](const LayerSensitivity& a, const LayerSensitivity& b) {
-    if (a.score.accuracy != b.score.accuracy) return a.score.accuracy < b.score.accuracy;
-    return a.score.output.sqnr_db() < b.score.output.sqnr_db();
-  });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const LayerSensitivity& a, const LayerSensitivity& b) {
+                     if (a.score.accuracy != b.score.accuracy)
+                       return a.score.accuracy < b.score.accuracy;
+                     return a.score.output.sqnr_db() < b.score.output.sqnr_db();
+                   });
   return out;
 }
 

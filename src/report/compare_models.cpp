@@ -1,8 +1,6 @@
 // Per-layer comparison of a quantized model with its FP32 model, one batch at a time: both
 // sessions run with a value hook that keeps only the compared activations of the current batch,
 // which are folded into running sums and dropped (memory does not grow with the data set).
-#include "octet/compare.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -11,6 +9,7 @@
 #include <optional>
 #include <set>
 
+#include "octet/compare.h"
 #include "octet/error.h"
 #include "octet/fold_constants.h"
 #include "octet/passes.h"
@@ -48,7 +47,7 @@ namespace {
 
 // Where the quantized model holds a layer's output, and how to turn it into floats.
 struct QuantTap {
-  std::string value;            // the value the hook sees
+  std::string value;              // the value the hook sees
   const Tensor* scale = nullptr;  // set: `value` is quantized (uint8/int8), dequantize it
   const Tensor* zero_point = nullptr;
 };
@@ -59,7 +58,8 @@ std::optional<QuantTap> find_tap(const Graph& q, const std::string& v) {
     QuantTap tap;
     tap.value = n.outputs.at(0);
     tap.scale = q.initializer(n.inputs.at(1));
-    tap.zero_point = n.inputs.size() > 2 && !n.inputs[2].empty() ? q.initializer(n.inputs[2]) : nullptr;
+    tap.zero_point =
+        n.inputs.size() > 2 && !n.inputs[2].empty() ? q.initializer(n.inputs[2]) : nullptr;
     if (!tap.scale || tap.scale->numel() != 1 || (tap.zero_point && tap.zero_point->numel() != 1))
       fail("compare: QuantizeLinear of '{}' has no constant per-tensor scale/zero point", v);
     return tap;
@@ -70,7 +70,8 @@ std::optional<QuantTap> find_tap(const Graph& q, const std::string& v) {
 
 Tensor tap_to_float(const QuantTap& tap, const Tensor& t) {
   if (!tap.scale) {
-    if (t.dtype() != DType::kF32) fail("compare: value '{}' is {}, expected float32", tap.value, dtype_name(t.dtype()));
+    if (t.dtype() != DType::kF32)
+      fail("compare: value '{}' is {}, expected float32", tap.value, dtype_name(t.dtype()));
     return t;
   }
   const float s = tap.scale->data<float>()[0];
@@ -117,7 +118,8 @@ ModelComparison compare_models(const Graph& fp32_in, const Graph& quant, const D
     }
     row_of_fp32[layer.output] = result.layers.size();
     row_of_tap[tap->value] = result.layers.size();
-    result.layers.push_back({layer.node, layer.output, int8_nodes.count(layer.node) ? "int8" : "fp32", {}});
+    result.layers.push_back(
+        {layer.node, layer.output, int8_nodes.count(layer.node) ? "int8" : "fp32", {}});
     taps.push_back(*tap);
   }
 
@@ -142,7 +144,8 @@ ModelComparison compare_models(const Graph& fp32_in, const Graph& quant, const D
     const std::map<std::string, Tensor> feeds{{fp32.inputs.at(0).name, input}};
     const Tensor a = s_fp32.run(feeds, {}, &hook_fp32).at(0);
     const Tensor b = s_quant.run({{quant.inputs.at(0).name, input}}, {}, &hook_quant).at(0);
-    if (a.shape() != b.shape() || a.rank() != 2 || a.dtype() != DType::kF32 || b.dtype() != DType::kF32)
+    if (a.shape() != b.shape() || a.rank() != 2 || a.dtype() != DType::kF32 ||
+        b.dtype() != DType::kF32)
       fail("compare: FP32 output {} and quantized output {} differ or are not float32 [N,classes]",
            shape_str(a.shape()), shape_str(b.shape()));
     result.output.add(a.data<float>(), b.data<float>(), a.numel());
@@ -150,8 +153,8 @@ ModelComparison compare_models(const Graph& fp32_in, const Graph& quant, const D
     argmax_rows(b, result.quant.predictions);
     for (size_t i = 0; i < result.layers.size(); ++i) {
       if (x[i].empty() || y[i].empty() || x[i].numel() != y[i].numel())
-        fail("compare: layer '{}': value '{}' has {} elements in FP32 and {} quantized", result.layers[i].layer,
-             result.layers[i].value, x[i].numel(), y[i].numel());
+        fail("compare: layer '{}': value '{}' has {} elements in FP32 and {} quantized",
+             result.layers[i].layer, result.layers[i].value, x[i].numel(), y[i].numel());
       result.layers[i].error.add(x[i].data<float>(), y[i].data<float>(), x[i].numel());
       x[i] = Tensor();
       y[i] = Tensor();
@@ -161,7 +164,9 @@ ModelComparison compare_models(const Graph& fp32_in, const Graph& quant, const D
   bar.close();
   for (EvalResult* r : {&result.fp32, &result.quant}) {
     r->samples = n;
-    for (int64_t i = 0; i < n; ++i) r->correct += r->predictions[static_cast<size_t>(i)] == data.labels.at(static_cast<size_t>(i));
+    for (int64_t i = 0; i < n; ++i)
+      r->correct +=
+          r->predictions[static_cast<size_t>(i)] == data.labels.at(static_cast<size_t>(i));
     r->accuracy = static_cast<double>(r->correct) / static_cast<double>(n);
     r->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }

@@ -36,7 +36,8 @@ Tensor growing_inputs(int64_t n) {
   float* p = t.data<float>();
   for (int64_t i = 0; i < n; ++i)
     for (int64_t k = 0; k < 784; ++k)
-      p[i * 784 + k] = rng.uniform(-1.0f, 1.0f) * (1.0f + static_cast<float>(i) / static_cast<float>(n));
+      p[i * 784 + k] =
+          rng.uniform(-1.0f, 1.0f) * (1.0f + static_cast<float>(i) / static_cast<float>(n));
   return t;
 }
 
@@ -162,7 +163,10 @@ TEST_F(CalibrationStats, MergeRefusesBadShards) {
     merge_shard_files(c, f);
   };
   // Missing shard.
-  EXPECT_NE(error_of([&] { merge({files[0], files[2]}); }).find("shard 1/3 is missing"), std::string::npos);
+  EXPECT_NE(error_of([&] {
+              merge({files[0], files[2]});
+            }).find("shard 1/3 is missing"),
+            std::string::npos);
   // Duplicate.
   const std::string dup = error_of([&] { merge({files[0], files[1], files[1], files[2]}); });
   EXPECT_NE(dup.find("given twice"), std::string::npos) << dup;

@@ -2,13 +2,14 @@
 // model with its FP32 model, sensitivity and the greedy --max-drop choice, on the committed
 // Fashion-MNIST MLP fixture with synthetic images labelled by the FP32 model itself (FP32
 // accuracy is then exactly 100%, and any drop is quantization's).
+#include "octet/mixed_precision.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "octet/compare.h"
 #include "octet/error.h"
-#include "octet/mixed_precision.h"
 #include "octet/onnx_io.h"
 #include "octet/quantize.h"
 #include "octet/random.h"

@@ -15,8 +15,8 @@ CalibSource load_calib_source(const std::string& path, const std::string& calib_
   CalibSource s;
   s.path = path;
   // --calib FILE.npy: model inputs without labels, so accuracy only on an explicit --data.
-  const bool npy = std::filesystem::path(path).extension() == ".npy" ||
-                   std::filesystem::is_regular_file(path);
+  const bool npy =
+      std::filesystem::path(path).extension() == ".npy" || std::filesystem::is_regular_file(path);
   if (npy && set_given)
     fail("--calib-set: applies to an IDX directory, not to the .npy file {}", path);
   if (npy) {

@@ -17,7 +17,7 @@ namespace octet::cli {
 void add_calibrate_command(CLI::App& app) {
   struct Flags {
     std::string model, calib, calib_set = "train", method = "minmax", preset = "recommended",
-                shard = "0/1", output;
+                              shard = "0/1", output;
     int64_t calib_count = 1000;
     uint64_t seed = 433;
     bool per_channel = false, json = false;
@@ -30,13 +30,15 @@ void add_calibrate_command(CLI::App& app) {
   cmd->add_option("--calib", f->calib, "IDX directory or .npy file of model inputs, as quantize")
       ->required();
   cmd->add_option("--calib-set", f->calib_set, "Split to draw calibration images from")
-      ->check(CLI::IsMember({"train", "test"}))->capture_default_str();
+      ->check(CLI::IsMember({"train", "test"}))
+      ->capture_default_str();
   cmd->add_option("--calib-count", f->calib_count, "Calibration images in the whole sample")
       ->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed of the calibration sample")->capture_default_str();
   cmd->add_option("--method", f->method, "Activation observer")->capture_default_str();
   cmd->add_option("--preset", f->preset, "recommended or pytorch-default")
-      ->check(CLI::IsMember({"recommended", "pytorch-default"}))->capture_default_str();
+      ->check(CLI::IsMember({"recommended", "pytorch-default"}))
+      ->capture_default_str();
   cmd->add_flag("--per-channel", f->per_channel, "Per-channel weights");
   cmd->add_option("--shard", f->shard, "i/n: observe the i-th of n contiguous parts (0-based)")
       ->capture_default_str();
@@ -57,8 +59,12 @@ void add_calibrate_command(CLI::App& app) {
     if (n_batches < shard.count)
       fail("--shard {}: {} calibration samples are {} batches of {}: at most {} shards", f->shard,
            f->calib_count, n_batches, kCalibrationBatch, n_batches);
-    CalibrationDraw draw{source.npy() ? f->calib : source.set->source, source.split, source.size(),
-                         f->calib_count, f->seed, kCalibrationBatch};
+    CalibrationDraw draw{source.npy() ? f->calib : source.set->source,
+                         source.split,
+                         source.size(),
+                         f->calib_count,
+                         f->seed,
+                         kCalibrationBatch};
     // The same seeded draw as quantize's single pass; this shard takes its contiguous part and
     // marks where the sample's last 10% starts, relative to the shard.
     const std::vector<int64_t> sample = sample_indices(source.size(), f->calib_count, f->seed);
@@ -73,8 +79,11 @@ void add_calibrate_command(CLI::App& app) {
     const nlohmann::json stats = shard_statistics_json(calib, shard, draw);
     write_file_atomic(f->output, stats.dump(1) + "\n");
     if (f->json)
-      print_json({{"output", f->output}, {"shard", {{"index", shard.index}, {"count", shard.count}}},
-                  {"rows", {begin, end}}, {"samples", calib.n_samples()}, {"draw", draw.to_json()}});
+      print_json({{"output", f->output},
+                  {"shard", {{"index", shard.index}, {"count", shard.count}}},
+                  {"rows", {begin, end}},
+                  {"samples", calib.n_samples()},
+                  {"draw", draw.to_json()}});
     else
       fmt::print("shard {}/{}: observed samples [{}, {}) of {} ({} {}), statistics in {}\n",
                  shard.index, shard.count, begin, end, f->calib_count, draw.source, draw.split,

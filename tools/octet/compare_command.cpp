@@ -18,7 +18,8 @@ nlohmann::json finite_or_null(double v) {
 }
 
 nlohmann::json error_json(const ErrorStats& e) {
-  return {{"sqnr_db", finite_or_null(e.sqnr_db())}, {"cosine", e.cosine()}, {"elements", e.elements}};
+  return {
+      {"sqnr_db", finite_or_null(e.sqnr_db())}, {"cosine", e.cosine()}, {"elements", e.elements}};
 }
 
 }  // namespace
@@ -32,10 +33,12 @@ void add_compare_command(CLI::App& app) {
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand(
-      "compare", "Per-layer SQNR / cosine of a quantized model against its FP32 model, worst first");
+      "compare",
+      "Per-layer SQNR / cosine of a quantized model against its FP32 model, worst first");
   cmd->add_option("fp32", f->fp32, "FP32 model (.onnx)")->required();
   cmd->add_option("quant", f->quant, "Quantized QDQ model (.onnx)")->required();
-  cmd->add_option("--data", f->data, "IDX directory whose test split is the evaluation set")->required();
+  cmd->add_option("--data", f->data, "IDX directory whose test split is the evaluation set")
+      ->required();
   cmd->add_option("--limit", f->limit, "Evaluate the first N test images only");
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   f->normalize.add_to(*cmd);
@@ -57,10 +60,16 @@ void add_compare_command(CLI::App& app) {
         row["precision"] = l.precision;
         layers.push_back(row);
       }
-      print_json({{"fp32", f->fp32}, {"quant", f->quant}, {"data", test.source},
-                  {"samples", c.fp32.samples}, {"layers", layers}, {"unmatched", c.unmatched},
-                  {"output", error_json(c.output)}, {"fp32_accuracy", c.fp32.accuracy},
-                  {"quant_accuracy", c.quant.accuracy}, {"top1_agreement", c.top1_agreement}});
+      print_json({{"fp32", f->fp32},
+                  {"quant", f->quant},
+                  {"data", test.source},
+                  {"samples", c.fp32.samples},
+                  {"layers", layers},
+                  {"unmatched", c.unmatched},
+                  {"output", error_json(c.output)},
+                  {"fp32_accuracy", c.fp32.accuracy},
+                  {"quant_accuracy", c.quant.accuracy},
+                  {"top1_agreement", c.top1_agreement}});
       return;
     }
     fmt::print("Per-layer error of {} against {} on {} images of {} (worst first):\n", f->quant,
@@ -72,11 +81,11 @@ void add_compare_command(CLI::App& app) {
                  l.error.sqnr_db(), l.error.cosine());
     fmt::print("  {:<24} {:<24} {:>9} {:>10.2f} {:>10.6f}\n", "(model output)", "logits", "",
                c.output.sqnr_db(), c.output.cosine());
-    for (const auto& u : c.unmatched)
-      fmt::print("  {:<24} not found in the quantized model\n", u);
-    fmt::print("Accuracy: FP32 {:.2f}%, quantized {:.2f}% ({:+.2f} points); top-1 agreement {:.2f}%\n",
-               100.0 * c.fp32.accuracy, 100.0 * c.quant.accuracy,
-               100.0 * (c.quant.accuracy - c.fp32.accuracy), 100.0 * c.top1_agreement);
+    for (const auto& u : c.unmatched) fmt::print("  {:<24} not found in the quantized model\n", u);
+    fmt::print(
+        "Accuracy: FP32 {:.2f}%, quantized {:.2f}% ({:+.2f} points); top-1 agreement {:.2f}%\n",
+        100.0 * c.fp32.accuracy, 100.0 * c.quant.accuracy,
+        100.0 * (c.quant.accuracy - c.fp32.accuracy), 100.0 * c.top1_agreement);
   });
 }
 

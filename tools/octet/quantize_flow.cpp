@@ -47,7 +47,8 @@ Dataset draw_holdout(const QuantizeRequest& r, const std::vector<int64_t>& calib
              r.calib->size() == pool.size()) {
     exclude = calib_indices;
   }
-  return dataset_subset(pool, holdout_indices(pool.size(), r.holdout_count, r.holdout_seed, exclude));
+  return dataset_subset(pool,
+                        holdout_indices(pool.size(), r.holdout_count, r.holdout_seed, exclude));
 }
 
 }  // namespace
@@ -170,10 +171,11 @@ void print_quantize_report(const QuantizeOutcome& o) {
     for (const auto& step : o.mixed->steps)
       fmt::print("  FP32 layers [{}]: accuracy {:.2f}%, drop {:.2f} points\n",
                  fmt::join(step.fp32_layers, ", "), 100.0 * step.score.accuracy, step.score.drop);
-    fmt::print("  kept in FP32: {}; final drop {:.2f} points ({})\n\n",
-               o.mixed->fp32_layers.empty() ? std::string("none")
-                                            : fmt::format("{}", fmt::join(o.mixed->fp32_layers, ", ")),
-               o.mixed->score.drop, o.mixed->met ? "within budget" : "over budget");
+    const std::string kept = o.mixed->fp32_layers.empty()
+                                 ? std::string("none")
+                                 : fmt::format("{}", fmt::join(o.mixed->fp32_layers, ", "));
+    fmt::print("  kept in FP32: {}; final drop {:.2f} points ({})\n\n", kept, o.mixed->score.drop,
+               o.mixed->met ? "within budget" : "over budget");
   }
   fmt::print("{}", format_comparison(o.comparison));
 }
@@ -199,6 +201,13 @@ nlohmann::json sensitivity_json(const std::vector<LayerSensitivity>& rows) {
   return j;
 }
 
+nlohmann::json calibration_json(const QuantizeRequest& r) {
+  return {{"source", r.calib_inputs ? r.calib_inputs_source : r.calib->source},
+          {"count", r.calib_count},
+          {"seed", r.seed},
+          {"set_is_test", r.calib_is_test}};
+}
+
 nlohmann::json mixed_json(const QuantizeOutcome& o) {
   if (!o.mixed) return nullptr;
   nlohmann::json steps = nlohmann::json::array();
@@ -219,11 +228,7 @@ nlohmann::json quantize_report_json(const QuantizeRequest& r, const QuantizeOutc
           {"output", r.output_path},
           {"preset", r.config.preset},
           {"config", r.config.describe()},
-          {"calibration",
-           o.merged_draw ? o.merged_draw->to_json()
-                         : nlohmann::json{{"source", r.calib_inputs ? r.calib_inputs_source : r.calib->source},
-                                          {"count", r.calib_count}, {"seed", r.seed},
-                                          {"set_is_test", r.calib_is_test}}},
+          {"calibration", o.merged_draw ? o.merged_draw->to_json() : calibration_json(r)},
           {"warnings", o.warnings},
           {"layers", layers_to_json(o.model.layers)},
           {"weight_preview", o.preview ? to_json(*o.preview) : nlohmann::json(nullptr)},
