@@ -67,3 +67,12 @@ Tensor make_batch(const Tensor& images_u8, const std::vector<int64_t>& indices,
 Tensor make_batch(const Tensor& images_u8, int64_t begin, int64_t end, const Normalization& norm);
 
 }  // namespace octet
+
+namespace octet {
+
+// The images and labels `indices` of `data` (copied, in that order), e.g. a held-out set drawn
+// from a training split. source says which: "<source> (k of N images)". Throws octet::Error on
+// an index outside [0, N).
+Dataset dataset_subset(const Dataset& data, const std::vector<int64_t>& indices);
+
+}  // namespace octet

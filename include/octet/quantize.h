@@ -9,6 +9,9 @@
 
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,9 @@ struct QuantizeConfig {
   // integer domain at its int32 accumulator, dequantized to float (eq. 17): the logits keep
   // their resolution and the arg-max is not decided by 8-bit ties.
   bool quantize_graph_outputs = false;
+  // Layers (QuantLayer::node names) left in FP32: no weight quantization and no Q/DQ around them
+  // unless a quantized neighbour needs its activation quantized (mixed precision, --max-drop).
+  std::set<std::string> fp32_layers;
 
   // "recommended": int8 symmetric per-channel weights, uint8 [0,255] affine activations.
   // "pytorch-default": torch.ao.quantization.default_qconfig (uint8 [0,127] affine
@@ -116,19 +122,59 @@ class Calibrator {
     return observers_;
   }
 
-  // Convert: qparams from the observers, int8 weights, int32 biases, the QDQ graph.
-  // Throws octet::Error when no sample was observed.
+  // Convert: qparams from the observers, int8 weights, int32 biases, the QDQ graph. The
+  // layers in config().fp32_layers stay FP32. Throws octet::Error when no sample was observed.
   QuantizedModel convert() const;
+  // Same, leaving the layers `fp32_layers` (QuantLayer::node names) in FP32 instead of the
+  // config's. Throws octet::Error naming an unknown layer.
+  QuantizedModel convert(const std::set<std::string>& fp32_layers) const;
+
+  // Sharding (calibration_stats.cpp). The statistics of every activation observer, with the
+  // identity of what they were observed for: {"model": graph_fingerprint(prepared graph),
+  // "config": describe(), "samples", "observers": [Observer::to_json()...], and "head": the
+  // observers as they stood at the drift mark (see set_drift_mark) when one was set}.
+  nlohmann::json export_statistics() const;
+  // Merges statistics written by export_statistics() (of another Calibrator over the same
+  // model and config) as if this one had observed those samples too. `where` (the file) starts
+  // every message. Throws octet::Error naming `where` when the model or config differ, an
+  // observer is missing, unknown or malformed; nothing is merged then.
+  void import_statistics(const nlohmann::json& stats, const std::string& where);
+
+  // Calibration-size diagnostic (range_drift.cpp): remembers the observers as they stand after
+  // `samples` samples (a batch that crosses the mark is split there), so range_drift() can say
+  // how far each chosen range moved over the samples after it. Call before observing.
+  // Throws octet::Error when samples were already observed or `samples` < 0.
+  void set_drift_mark(int64_t samples);
+  struct RangeDrift {
+    std::string tensor;
+    int64_t head_samples = 0, samples = 0;  // before the mark, in all
+    float lo = 0, hi = 0;  // the final chosen range: s * (qmin - z), s * (qmax - z)
+    float moved = 0;  // max(|lo - lo_head|, |hi - hi_head|) / (hi - lo); 1 when the head is empty
+  };
+  // One entry per activation observer, in name order; empty when no mark was set (or merged
+  // statistics had none).
+  std::vector<RangeDrift> range_drift() const;
 
  private:
+  using ObserverMap = std::map<std::string, std::unique_ptr<Observer>>;
+  static ObserverMap clone_observers(const ObserverMap& observers);
+  void observe_rows(const Tensor& batch);
+
   Graph fp32_;
   QuantizeConfig cfg_;
   std::vector<QuantLayer> layers_;
   std::vector<QuantOp> ops_;
   std::unique_ptr<Session> session_;
-  std::map<std::string, std::unique_ptr<Observer>> observers_;
+  ObserverMap observers_;
   int64_t n_samples_ = 0;
+  std::optional<int64_t> drift_mark_;
+  std::optional<ObserverMap> head_;  // the observers at the drift mark, once it is reached
+  bool head_lost_ = false;           // merged statistics without a head: no diagnostic
 };
+
+// A short stable identity of a graph: FNV-1a 64 over its nodes (names, ops, inputs, outputs,
+// attributes), inputs, outputs and initializers (names, types, shapes, bytes), as 16 hex digits.
+std::string graph_fingerprint(const Graph& graph);
 
 }  // namespace octet
 

@@ -47,6 +47,18 @@ Calibrator::~Calibrator() = default;
 void Calibrator::observe(const Tensor& batch) {
   if (batch.empty() || batch.rank() == 0 || batch.dim(0) == 0)
     fail("calibration batch is empty");
+  // A batch that crosses the drift mark is split there, so the head is exactly the first
+  // `mark` samples whatever the batch size (see range_drift.cpp).
+  int64_t row = 0;
+  if (drift_mark_ && !head_ && *drift_mark_ < n_samples_ + batch.dim(0)) {
+    row = *drift_mark_ - n_samples_;
+    if (row > 0) observe_rows(batch.slice_rows(0, row));
+    head_ = clone_observers(observers_);
+  }
+  observe_rows(row == 0 ? batch : batch.slice_rows(row, batch.dim(0)));
+}
+
+void Calibrator::observe_rows(const Tensor& batch) {
   // Graph inputs are not produced by a node, so the hook never sees them: observe them here.
   for (const ValueInfo& in : fp32_.inputs) {
     auto it = observers_.find(in.name);
@@ -58,6 +70,12 @@ void Calibrator::observe(const Tensor& batch) {
   };
   session_->run({{fp32_.inputs.at(0).name, batch}}, {}, &hook);
   n_samples_ += batch.dim(0);
+}
+
+Calibrator::ObserverMap Calibrator::clone_observers(const ObserverMap& observers) {
+  ObserverMap copy;
+  for (const auto& [name, obs] : observers) copy[name] = obs->clone();
+  return copy;
 }
 
 }  // namespace octet

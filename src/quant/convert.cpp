@@ -6,6 +6,8 @@
 // Runtime and TensorRT consume. A graph output keeps its name on the DequantizeLinear (the
 // producer's value is renamed v_f). Weights become int8 initializers and biases int32
 // initializers at scale s_in * s_w (eq. 15), each behind a DequantizeLinear.
+#include <fmt/ranges.h>
+
 #include <set>
 
 #include "octet/error.h"
@@ -53,10 +55,25 @@ bool is_graph_output(const Graph& g, const std::string& v) {
 }  // namespace
 
 QuantizedModel Calibrator::convert() const {
+  return convert(cfg_.fp32_layers);
+}
+
+QuantizedModel Calibrator::convert(const std::set<std::string>& fp32_layers) const {
   if (n_samples_ == 0) fail("convert: no calibration samples were observed");
+  // Mixed precision: only the layers not kept in FP32 are quantized, and only their inputs and
+  // outputs get a Q/DQ pair (a FP32 layer next to a quantized one reads or feeds that pair).
+  std::set<std::string> known, needed;
+  for (const QuantLayer& layer : layers_) known.insert(layer.node);
+  for (const std::string& name : fp32_layers)
+    if (!known.count(name))
+      fail("convert: layer '{}' (to keep in FP32) is not a quantizable layer of graph '{}'", name,
+           fp32_.name);
+  for (const QuantLayer& layer : layers_)
+    if (!fp32_layers.count(layer.node)) needed.insert({layer.input, layer.output});
   QuantizedModel result;
   std::map<std::string, QParams> act_qparams;
   for (const auto& [name, obs] : observers_) {
+    if (!needed.count(name)) continue;
     std::vector<int64_t> eps;
     act_qparams[name] = obs->qparams(cfg_.activation, &eps);
     if (!eps.empty())
@@ -75,9 +92,12 @@ QuantizedModel Calibrator::convert() const {
 
   Graph g = fp32_;
   g.metadata["octet.quantization"] = cfg_.preset + "/" + cfg_.method;
+  if (!fp32_layers.empty())
+    g.metadata["octet.fp32_layers"] = fmt::format("{}", fmt::join(fp32_layers, ","));
   std::map<std::string, std::string> rename;  // float consumer input -> dequantized value
   std::map<std::string, const QuantLayer*> layer_of_node;
-  for (const QuantLayer& layer : layers_) layer_of_node[layer.node] = &layer;
+  for (const QuantLayer& layer : layers_)
+    if (!fp32_layers.count(layer.node)) layer_of_node[layer.node] = &layer;
 
   // Q/DQ pair for activation v; returns the nodes and records how consumers must read it.
   auto activation_qdq = [&](const std::string& v, std::vector<Node>& out) {

@@ -11,5 +11,7 @@ void add_demo_command(CLI::App& app);
 void add_quantize_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_calibrate_command(CLI::App& app);
+void add_compare_command(CLI::App& app);
 
 }  // namespace octet::cli

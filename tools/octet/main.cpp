@@ -11,7 +11,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   octet::cli::add_train_command(app);
   octet::cli::add_eval_command(app);
+  octet::cli::add_calibrate_command(app);
   octet::cli::add_quantize_command(app);
+  octet::cli::add_compare_command(app);
   octet::cli::add_inspect_command(app);
   octet::cli::add_demo_command(app);
   octet::cli::add_bench_command(app);

@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "octet/npy.h"
 #include "octet/onnx_io.h"
+#include "calib_source.h"
 #include "quantize_flow.h"
 
 namespace octet::cli {
@@ -18,14 +19,18 @@ void add_quantize_command(CLI::App& app) {
     bool per_channel = false, json = false, no_eval = false;
     NormalizeFlags normalize;
     ThreadsFlag threads;
+    std::vector<std::string> stats;
+    HoldoutFlags holdout;
   };
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = app.add_subcommand("quantize", "Calibrate and convert an FP32 model to int8 (QDQ ONNX)");
   cmd->add_option("model", f->model, "FP32 model (.onnx)")->required();
   cmd->add_option("--calib", f->calib,
                   "Directory with IDX files to calibrate on, or a .npy file of float32 model "
-                  "inputs [N,...] used as they are (no --mean/--std; no accuracy without --data)")
-      ->required();
+                  "inputs [N,...] used as they are (no --mean/--std; no accuracy without --data)");
+  cmd->add_option("--stats", f->stats,
+                  "Merge the statistics files of `octet calibrate --shard i/n` instead of --calib")
+      ->excludes("--calib");
   cmd->add_option("--calib-set", f->calib_set, "Split to draw calibration images from")
       ->check(CLI::IsMember({"train", "test"}))->capture_default_str();
   cmd->add_option("--calib-count", f->calib_count, "Calibration images (drawn at random)")->capture_default_str();
@@ -40,9 +45,10 @@ void add_quantize_command(CLI::App& app) {
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   f->normalize.add_to(*cmd);
   f->threads.add_to(*cmd);
+  f->holdout.add_to(*cmd);
   cmd->callback([f, cmd] {
     f->threads.apply();
-    if (f->calib_count <= 0) fail("--calib-count: {} must be > 0", f->calib_count);
+    if (f->calib.empty() == f->stats.empty()) fail("quantize: give --calib DATA or --stats FILES");
     QuantizeRequest r;
     r.model_path = f->model;
     r.fp32 = load_onnx(f->model);
@@ -50,40 +56,37 @@ void add_quantize_command(CLI::App& app) {
     r.config = QuantizeConfig::preset_named(f->preset);
     r.config.method = f->method;
     if (f->per_channel) r.config.weight = QuantSpec::per_channel_weight(0);
-    // --calib FILE.npy: model inputs without labels, so accuracy only on an explicit --data.
-    const bool npy = std::filesystem::path(f->calib).extension() == ".npy" ||
-                     std::filesystem::is_regular_file(f->calib);
-    if (npy && cmd->count("--calib-set"))
-      fail("--calib-set: applies to an IDX directory, not to the .npy file {}", f->calib);
-    std::optional<Tensor> calib_inputs;
-    std::optional<Dataset> calib;
-    int64_t calib_size = 0;
-    if (npy) {
-      calib_inputs = read_npy(f->calib);
-      if (calib_inputs->dtype() != DType::kF32 || calib_inputs->rank() < 2)
-        fail("{}: holds {} {}, expected float32 model inputs [N,...]", f->calib,
-             dtype_name(calib_inputs->dtype()), shape_str(calib_inputs->shape()));
-      calib_size = calib_inputs->dim(0);
-    } else {
-      calib = load_split(f->calib, f->calib_set == "test" ? Split::kTest : Split::kTrain);
-      calib_size = calib->size();
-    }
+    std::optional<CalibSource> source;
+    if (!f->stats.empty())
+      r.stats_files = f->stats;
+    else
+      source = load_calib_source(f->calib, f->calib_set, cmd->count("--calib-set") > 0,
+                                 f->calib_count);
+    const bool npy = source && source->npy();
     std::optional<Dataset> test;
-    if (!f->no_eval && (!npy || !f->data.empty())) {
+    if (!f->no_eval && ((source && !npy) || !f->data.empty())) {
       const std::string eval_dir = f->data.empty() ? f->calib : f->data;
       test = load_split(eval_dir, Split::kTest);
       r.calib_is_test = !npy && f->calib_set == "test" && eval_dir == f->calib;
     }
-    if (f->calib_count > calib_size)
-      fail("--calib-count: {} exceeds the {} {} of {}", f->calib_count, calib_size,
-           npy ? "samples" : "images", f->calib);
-    r.calib = calib ? &*calib : nullptr;
-    r.calib_inputs = calib_inputs ? &*calib_inputs : nullptr;
+    r.calib = source && source->set ? &*source->set : nullptr;
+    r.calib_inputs = source && source->inputs ? &*source->inputs : nullptr;
     r.calib_inputs_source = npy ? f->calib : "";
     r.test = test ? &*test : nullptr;
     r.calib_count = f->calib_count;
     r.seed = f->seed;
     r.output_path = f->output;
+    // --max-drop / --sensitivity: a labelled held-out set of training images.
+    std::optional<Dataset> holdout_pool;
+    if (f->holdout.wanted()) {
+      const std::string dir = !f->holdout.dir.empty() ? f->holdout.dir
+                              : source && !npy        ? f->calib
+                                                      : f->data;
+      if (dir.empty())
+        fail("--max-drop/--sensitivity: need labelled training images: give --holdout-dir DIR");
+      holdout_pool = load_split(dir, Split::kTrain);
+    }
+    f->holdout.fill(r, holdout_pool ? &*holdout_pool : nullptr);
     const QuantizeOutcome o = run_quantize(r);
     for (const auto& w : o.warnings) fmt::print(stderr, "octet: warning: {}\n", w);
     if (f->json)
