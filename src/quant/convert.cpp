@@ -59,6 +59,7 @@ QuantizedModel Calibrator::convert() const {
   for (const auto& [name, obs] : observers_) {
     std::vector<int64_t> eps;
     act_qparams[name] = obs->qparams(cfg_.activation, &eps);
+    result.methods[name] = obs->describe_choice(cfg_.activation);
     if (!eps.empty())
       result.warnings.push_back("tensor '" + name +
                                 "' is constant over the calibration set: its scale fell back to "
@@ -108,13 +109,19 @@ QuantizedModel Calibrator::convert() const {
         info.output = act_qparams.at(layer.output);
         info.output_range = observers_.at(layer.output)->range();
       }
-      // Weights: MinMax over the constant tensor, per output channel or per tensor.
+      // Weights: observed once as a constant tensor, per output channel or per tensor, by
+      // the weight method (minmax unless configured or overridden).
       const Tensor& w = *fp32_.initializer(layer.weight);
       QuantSpec wspec = cfg_.weight;
       if (wspec.per_channel) wspec.axis = layer.weight_channel_axis;
-      MinMaxObserver wobs(layer.weight, wspec.per_channel ? wspec.axis : -1);
-      wobs.observe(w);
-      info.weight = wobs.qparams(wspec, &info.eps_channels);
+      ObserverOptions wopts;
+      wopts.percentile = cfg_.percentile;
+      wopts.target = wspec;
+      const auto wobs = make_observer(cfg_.method_for(layer.weight, cfg_.weight_method),
+                                      layer.weight, wspec.per_channel ? wspec.axis : -1, wopts);
+      wobs->observe(w);
+      info.weight = wobs->qparams(wspec, &info.eps_channels);
+      result.methods[layer.weight] = wobs->describe_choice(wspec);
       if (!info.eps_channels.empty())
         result.warnings.push_back(fmt::format("weight '{}': {} channel(s) are all zero", layer.weight,
                                               info.eps_channels.size()));

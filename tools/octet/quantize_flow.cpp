@@ -2,6 +2,9 @@
 #include "quantize_flow.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
 
 #include "octet/onnx_io.h"
 #include "octet/random.h"
@@ -16,6 +19,7 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
         "calibrating on the test set: the evaluation images also chose the scales, so the "
         "reported accuracy is optimistic (use --calib-set train)");
   Calibrator calib(r.fp32, r.config);
+  const auto start = std::chrono::steady_clock::now();
   if (r.calib_inputs) {
     const auto indices = sample_indices(r.calib_inputs->dim(0), r.calib_count, r.seed);
     calibrate_on_tensor(calib, *r.calib_inputs, indices, 100, true, r.calib_inputs_source);
@@ -24,6 +28,11 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
     calibrate_on(calib, *r.calib, indices, r.norm);
   }
   out.model = calib.convert();
+  out.calibration_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  out.peak_rss_kb = usage.ru_maxrss;  // kilobytes on Linux
   for (const auto& w : out.model.warnings) out.warnings.push_back(w);
   save_onnx(out.model.graph, r.output_path);
 
@@ -41,6 +50,10 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
 
 void print_quantize_report(const QuantizeOutcome& o) {
   fmt::print("Observers and quantization parameters:\n{}\n", format_layer_table(o.model.layers));
+  fmt::print("Range chosen by:\n");
+  for (const auto& [tensor, method] : o.model.methods) fmt::print("  {:<28} {}\n", tensor, method);
+  fmt::print("Calibration: {:.3f} s, peak RSS {} MB\n\n", o.calibration_seconds,
+             o.peak_rss_kb / 1024);
   fmt::print("Layer 1 weights:\n{}\n", format_weight_preview(o.preview));
   fmt::print("{}", format_comparison(o.comparison));
 }
@@ -55,6 +68,9 @@ nlohmann::json quantize_report_json(const QuantizeRequest& r, const QuantizeOutc
                            {"set_is_test", r.calib_is_test}}},
           {"warnings", o.warnings},
           {"layers", layers_to_json(o.model.layers)},
+          {"methods", o.model.methods},
+          {"calibration_seconds", o.calibration_seconds},
+          {"peak_rss_kb", o.peak_rss_kb},
           {"weight_preview", to_json(o.preview)},
           {"comparison", comparison_to_json(o.comparison)}};
 }

@@ -35,6 +35,8 @@ struct QuantizeOutcome {
   std::optional<EvalResult> fp32_eval, int8_eval;
   std::vector<ModelStats> comparison;  // FP32 then int8
   WeightPreview preview;               // of the first layer
+  double calibration_seconds = 0;      // observing the calibration set plus choosing the ranges
+  int64_t peak_rss_kb = 0;             // the process's peak resident set, after conversion
 };
 
 // Calibrates on `calib_count` images (or calib_inputs rows) drawn with `seed` (never the first N: data files can be
