@@ -9,6 +9,7 @@
 // Q_i then have the same support, so KL is finite without the smoothing MXNet applies, and it
 // reduces to per-level sums (eq. 22): with prefix sums of h, h log h and of the non-zero count,
 // each candidate costs O(128) instead of O(i).
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -19,6 +20,7 @@ namespace octet {
 namespace {
 
 constexpr int kFirstCut = 128;  // the smallest candidate cut, as TensorRT
+constexpr int kMaxCuts = 512;   // candidate cuts tried at most (see the stride below)
 
 double xlogx(double v) { return v > 0.0 ? v * std::log(v) : 0.0; }
 
@@ -48,7 +50,11 @@ ClipRange entropy_range(const Pow2Histogram& h, int levels) {
   const double total = sum[nb];
   double best_kl = std::numeric_limits<double>::infinity();
   int best_i = n_used;
-  for (int i = kFirstCut; i <= n_used; ++i) {
+  // At most kMaxCuts candidates, evenly strided (NVIDIA's calibrator has the same stride):
+  // each costs L logarithms, and a finer step than (n_used - 128) / 512 bins, under 0.2% of
+  // the range, does not change the clipping in any way that matters.
+  const int stride = std::max(1, (n_used - kFirstCut + kMaxCuts - 1) / kMaxCuts);
+  for (int i = kFirstCut; i <= n_used; i = (i < n_used && i + stride > n_used) ? n_used : i + stride) {
     const size_t iu = static_cast<size_t>(i);
     const double outliers = total - sum[iu];
     const double p_last = static_cast<double>(hist[iu - 1]) + outliers;

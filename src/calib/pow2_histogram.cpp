@@ -69,16 +69,35 @@ void Pow2Histogram::add(const float* x, int64_t n, int64_t stride) {
   // Bin of |x| > 0: ceil(|x| / w) - 1. |x| / w is a float scaled by a power of two, exact in
   // double for every float32 (no overflow or underflow there), so the bin is exact.
   const double inv_w = std::ldexp(1.0, kLogBins - exponent_);
+  if (n < kBins) {
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[i * stride];
+      if (v == 0.0f) {
+        ++zeros_;
+        continue;
+      }
+      const double t = std::fabs(static_cast<double>(v)) * inv_w;  // in (0, kBins], exact
+      const auto k = static_cast<int>(t);                          // floor: t > 0
+      const int bin = static_cast<double>(k) == t ? k - 1 : k;     // ceil(t) - 1
+      ++(v > 0.0f ? pos_ : neg_)[static_cast<size_t>(bin)];
+    }
+    return;
+  }
+  // Long runs (activations): one branch-free signed index per value into a local count array,
+  // idx = kBins + sign(x) ceil(|x| / w), so negatives land in [0, kBins), zeros at kBins and
+  // positives in (kBins, 2 kBins]; then folded into the halves. The same bins as above.
+  std::vector<uint64_t> counts(2 * kBins + 1, 0);
   for (int64_t i = 0; i < n; ++i) {
     const float v = x[i * stride];
-    if (v == 0.0f) {
-      ++zeros_;
-      continue;
-    }
-    const double t = std::fabs(static_cast<double>(v)) * inv_w;  // in (0, kBins], exact
-    const auto k = static_cast<int>(t);                          // floor: t > 0
-    const int bin = static_cast<double>(k) == t ? k - 1 : k;     // ceil(t) - 1
-    ++(v > 0.0f ? pos_ : neg_)[static_cast<size_t>(bin)];
+    const double t = std::fabs(static_cast<double>(v)) * inv_w;
+    const auto k = static_cast<int>(t);
+    const int c = k + (static_cast<double>(k) < t);  // ceil(t); 0 for a zero
+    ++counts[static_cast<size_t>(kBins + (v < 0.0f ? -c : c))];
+  }
+  zeros_ += counts[kBins];
+  for (int b = 0; b < kBins; ++b) {
+    neg_[static_cast<size_t>(b)] += counts[static_cast<size_t>(kBins - 1 - b)];
+    pos_[static_cast<size_t>(b)] += counts[static_cast<size_t>(kBins + 1 + b)];
   }
 }
 

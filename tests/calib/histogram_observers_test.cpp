@@ -105,7 +105,12 @@ double naive_entropy_threshold(const Pow2Histogram& h, int levels) {
     if (hist[static_cast<size_t>(i)]) n_used = i + 1;
   double best = std::numeric_limits<double>::infinity();
   int best_i = n_used;
-  for (int i = 128; i <= n_used; ++i) {
+  // Cuts 128, 128 + s, ..., and n_used, with s = ceil((n_used - 128) / 512).
+  const int stride = std::max(1, (n_used - 128 + 511) / 512);
+  std::vector<int> cuts;
+  for (int i = 128; i < n_used; i += stride) cuts.push_back(i);
+  cuts.push_back(n_used);
+  for (int i : cuts) {
     std::vector<double> p(hist.begin(), hist.begin() + i);
     for (int j = i; j < kB; ++j) p[static_cast<size_t>(i - 1)] += static_cast<double>(hist[static_cast<size_t>(j)]);
     // Bin j goes to level floor(j L / i), as numpy.digitize(range(i), linspace(0, i, L+1)) - 1.
