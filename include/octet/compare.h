@@ -13,8 +13,8 @@ namespace octet {
 
 // Streaming error statistics of an approximation y of a reference x, over any number of
 // batches (sums in double; nothing is kept per element):
-//   SQNR = 10 log10(sum x^2 / sum (x - y)^2) dB                                  (eq. 31)
-//   cosine = sum x y / sqrt(sum x^2 * sum y^2)                                   (eq. 32)
+//   SQNR = 10 log10(sum x^2 / sum (x - y)^2) dB                                  (eq. 30)
+//   cosine = sum x y / sqrt(sum x^2 * sum y^2)                                   (eq. 31)
 struct ErrorStats {
   int64_t elements = 0;
   double sum_xx = 0, sum_yy = 0, sum_xy = 0, sum_ee = 0;

@@ -3,16 +3,21 @@
 //
 // An observer is a mergeable statistic. Calibration over a large data set runs as shards, each
 // writing its observers with to_json(); merging the shards' observers gives exactly what one
-// pass over all the data would have. Every method (minmax now; moving average, percentile,
-// entropy, MSE later) implements the same interface and is built by name by make_observer().
+// pass over all the data would have. Every method (minmax, moving-average, percentile,
+// entropy, mse, auto) implements the same interface and is built by name by make_observer().
+// The histogram methods share HistogramObserver, whose Pow2Histogram is exactly mergeable and
+// order-invariant (octet/histogram.h); moving-average is the one method whose statistic depends
+// on the batch order, and it refuses to merge (docs/quantization.md §15).
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "octet/histogram.h"
 #include "octet/qparams.h"
 #include "octet/tensor.h"
 
@@ -55,6 +60,9 @@ class Observer {
 
   // The method's name as make_observer knows it: "minmax".
   virtual std::string method() const = 0;
+  // What chose the range for `spec`, for reports: method() for every method but auto, which
+  // names the method it picked per channel ("auto: entropy", "auto: mse x12, percentile x4").
+  virtual std::string describe_choice(const QuantSpec& spec) const;
   // A deep copy, statistics included.
   virtual std::unique_ptr<Observer> clone() const = 0;
   const std::string& tensor_name() const { return tensor_name_; }
@@ -121,13 +129,129 @@ class MinMaxObserver final : public Observer {
   std::vector<float> max_;
 };
 
+// PyTorch's MovingAverageMinMaxObserver / MovingAveragePerChannelMinMaxObserver (eq. 40): the
+// first batch sets (min, max); each later batch b moves them by c = 0.01 towards its own
+// extremes, min += c (min_b - min). The statistic depends on the batch order and size by design,
+// so it has no exact merge: merge() throws unless one side is empty.
+class MovingAverageObserver final : public Observer {
+ public:
+  static constexpr float kAveragingConstant = 0.01f;
+  explicit MovingAverageObserver(std::string tensor_name, int channel_axis = -1);
+  ObservedRange range() const override;
+  std::string method() const override { return "moving-average"; }
+  std::unique_ptr<Observer> clone() const override;
+
+ private:
+  void observe_batch(const Batch& batch) override;
+  void merge_same(const Observer& other) override;
+  void write_json(nlohmann::json& j) const override;
+  void read_json(const nlohmann::json& j, const std::string& where) override;
+
+  std::vector<float> min_;  // [channels], empty until the first batch
+  std::vector<float> max_;
+};
+
+// Options of the histogram methods.
+struct ObserverOptions {
+  double percentile = 99.99;  // percentile (and auto's percentile candidate), in (0, 100]
+  // The grid range() reports for (entropy, mse and auto depend on it); qparams(spec) uses its
+  // own spec. Per-tensor; applied to each channel.
+  QuantSpec target = QuantSpec::recommended_activation();
+};
+
+// The observers that keep one Pow2Histogram per channel (eq. 33-34) and choose each channel's
+// range from it: percentile, entropy, mse and auto. Memory: channels x 2 x 2048 counters.
+class HistogramObserver : public Observer {
+ public:
+  HistogramObserver(std::string tensor_name, int channel_axis, ObserverOptions options);
+  ObservedRange range() const override;
+  QParams qparams(const QuantSpec& spec,
+                  std::vector<int64_t>* eps_channels = nullptr) const override;
+  const std::vector<Pow2Histogram>& histograms() const { return hist_; }
+  const ObserverOptions& options() const { return options_; }
+
+ protected:
+  // One channel's range for per-tensor grid `spec`; `why` receives the method that chose it.
+  virtual ClipRange choose(const Pow2Histogram& h, const QuantSpec& spec,
+                           std::string* why) const = 0;
+  // Per-channel ranges for `spec` (its per-tensor version applied to every channel).
+  ObservedRange ranges_for(const QuantSpec& spec, std::vector<std::string>* why) const;
+
+ private:
+  void observe_batch(const Batch& batch) override;
+  void merge_same(const Observer& other) override;
+  void write_json(nlohmann::json& j) const override;
+  void read_json(const nlohmann::json& j, const std::string& where) override;
+
+  ObserverOptions options_;
+  std::vector<Pow2Histogram> hist_;  // [channels]
+  // The last ranges_for() result: convert() asks for the same spec's ranges several times
+  // (qparams, the report's range, auto's choice), and a search is not free. Cleared by every
+  // change of the histograms.
+  struct Cached {
+    std::string spec;  // QuantSpec::describe() plus the custom-range flag
+    ObservedRange ranges;
+    std::vector<std::string> why;
+  };
+  mutable std::optional<Cached> cache_;
+};
+
+// The P-th percentile range of each channel (eq. 35); P = options.percentile (default 99.99).
+class PercentileObserver final : public HistogramObserver {
+ public:
+  // Throws octet::Error naming the tensor unless 0 < percentile <= 100.
+  PercentileObserver(std::string tensor_name, int channel_axis, ObserverOptions options = {});
+  std::string method() const override { return "percentile"; }
+  std::unique_ptr<Observer> clone() const override;
+
+ private:
+  ClipRange choose(const Pow2Histogram& h, const QuantSpec& spec, std::string* why) const override;
+};
+
+// TensorRT's entropy calibration: the |x| threshold minimizing KL divergence (eq. 36-37).
+class EntropyObserver final : public HistogramObserver {
+ public:
+  EntropyObserver(std::string tensor_name, int channel_axis, ObserverOptions options = {});
+  std::string method() const override { return "entropy"; }
+  std::unique_ptr<Observer> clone() const override;
+
+ private:
+  ClipRange choose(const Pow2Histogram& h, const QuantSpec& spec, std::string* why) const override;
+};
+
+// The range minimizing the histogram's quantization MSE, searched exhaustively (eq. 38-39).
+class MseObserver final : public HistogramObserver {
+ public:
+  MseObserver(std::string tensor_name, int channel_axis, ObserverOptions options = {});
+  std::string method() const override { return "mse"; }
+  std::unique_ptr<Observer> clone() const override;
+
+ private:
+  ClipRange choose(const Pow2Histogram& h, const QuantSpec& spec, std::string* why) const override;
+};
+
+// Per channel, the range of minmax, percentile, entropy or mse whose quantization error on the
+// histogram (eq. 38) is lowest (eq. 41); ties go to the earlier method in that list.
+class AutoObserver final : public HistogramObserver {
+ public:
+  AutoObserver(std::string tensor_name, int channel_axis, ObserverOptions options = {});
+  std::string method() const override { return "auto"; }
+  std::string describe_choice(const QuantSpec& spec) const override;
+  std::unique_ptr<Observer> clone() const override;
+
+ private:
+  ClipRange choose(const Pow2Histogram& h, const QuantSpec& spec, std::string* why) const override;
+};
+
 // The observer methods make_observer knows, in the order the CLI lists them.
 std::vector<std::string> observer_methods();
 
-// Builds an observer by method name ("minmax") for tensor `tensor_name`, per-tensor when
-// channel_axis is -1, per channel along channel_axis otherwise.
-// Throws octet::Error naming the method (and the known ones) for an unknown method.
+// Builds an observer by method name (observer_methods()) for tensor `tensor_name`, per-tensor
+// when channel_axis is -1, per channel along channel_axis otherwise; `options` configure the
+// histogram methods. Throws octet::Error naming the method (and the known ones) for an unknown
+// method, or naming the tensor for a percentile outside (0, 100].
 std::unique_ptr<Observer> make_observer(const std::string& method, std::string tensor_name,
-                                        int channel_axis = -1);
+                                        int channel_axis = -1,
+                                        const ObserverOptions& options = {});
 
 }  // namespace octet

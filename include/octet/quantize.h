@@ -28,6 +28,11 @@ struct QuantizeConfig {
   QuantSpec activation = QuantSpec::recommended_activation();
   QuantSpec weight = QuantSpec::per_channel_weight(0);
   std::string method = "minmax";  // the activation observer (observer_methods())
+  std::string weight_method = "minmax";  // the weight observer, per channel when weight is
+  double percentile = 99.99;             // P of the percentile method (and auto's candidate)
+  // Per-tensor method overrides: an activation or weight name -> a method. Every name must be
+  // a tensor the Calibrator observes (an activation it quantizes, or a layer's weight).
+  std::map<std::string, std::string> overrides;
   // Whether a layer whose output is a graph output (the logits) requantizes it to uint8, as
   // PyTorch's QuantStub/DeQuantStub models do. When false (recommended), that layer leaves the
   // integer domain at its int32 accumulator, dequantized to float (eq. 17): the logits keep
@@ -41,6 +46,15 @@ struct QuantizeConfig {
   // "pytorch-default": torch.ao.quantization.default_qconfig (uint8 [0,127] affine
   // activations, int8 symmetric per-tensor weights). Throws octet::Error for other names.
   static QuantizeConfig preset_named(const std::string& name);
+  // Reshapes the activation grid: symmetric = the int8 symmetric grid s * k, k in [-128, 127],
+  // stored as uint8 with zero point 128 (the same 256 levels, so the uint8 x int8 integer
+  // kernels run it); reduce_range = 7 bits (uint8 [0, 127], eq. 27), for CPUs without VNNI,
+  // whose 16-bit pair sums (vpmaddubsw) overflow with 8-bit activations. Throws octet::Error
+  // for both at once (the symmetric uint8 grid cannot be halved around 128 and stay below 128).
+  void set_activation_grid(bool symmetric, bool reduce_range);
+  // The method observing tensor `name`: its override, else `fallback` (method or
+  // weight_method).
+  const std::string& method_for(const std::string& name, const std::string& fallback) const;
   // "recommended, minmax: weights int8 [-128,127] symmetric per-channel, ..." for reports.
   std::string describe() const;
 };
@@ -94,15 +108,20 @@ struct LayerQuantInfo {
 struct QuantizedModel {
   Graph graph;                        // QDQ form, ready for Session and save_onnx
   std::vector<LayerQuantInfo> layers;
+  // What chose each quantized tensor's range (activations and weights): the method, or for
+  // auto the method it picked ("auto: entropy"); see Observer::describe_choice.
+  std::map<std::string, std::string> methods;
   std::vector<std::string> warnings;  // e.g. a constant tensor whose scale fell back to eps
 };
 
 // prepare + calibrate + convert. Not thread-safe (observe() updates observers).
 class Calibrator {
  public:
-  // Prepare: finds the layers and attaches an observer (cfg.method) to the input and output of
-  // each, and a MinMax observer (per channel or not, as cfg.weight says) to each weight.
-  // Throws octet::Error when the graph has no quantizable layer or the config is invalid.
+  // Prepare: finds the layers and attaches an observer (cfg.method, or its override) to the
+  // input and output of each; convert() observes each weight with cfg.weight_method (or its
+  // override), per channel or not as cfg.weight says. Throws octet::Error when the graph has no
+  // quantizable layer, the config is invalid, or an override names an unknown method or a
+  // tensor that is neither a quantized activation nor a layer's weight.
   Calibrator(Graph fp32, QuantizeConfig cfg);
   ~Calibrator();
 

@@ -1,5 +1,8 @@
 // Prepare and calibrate: observers on every quantized activation, fed by running the FP32
 // model with a value hook.
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <set>
 
 #include "octet/error.h"
@@ -23,12 +26,18 @@ Calibrator::Calibrator(Graph fp32, QuantizeConfig cfg) : fp32_(std::move(fp32)),
     fail("graph '{}' has no quantizable layer (a Gemm or Conv with constant weights)", fp32_.name);
   std::set<std::string> graph_outputs;
   for (const ValueInfo& out : fp32_.outputs) graph_outputs.insert(out.name);
+  ObserverOptions options;
+  options.percentile = cfg_.percentile;
+  options.target = cfg_.activation;
+  std::set<std::string> weights;
   for (const QuantLayer& layer : layers_) {
+    weights.insert(layer.weight);
     std::vector<std::string> values{layer.input};
     if (cfg_.quantize_graph_outputs || !graph_outputs.count(layer.output))
       values.push_back(layer.output);
     for (const std::string& value : values)
-      if (!observers_.count(value)) observers_[value] = make_observer(cfg_.method, value, -1);
+      if (!observers_.count(value))
+        observers_[value] = make_observer(cfg_.method_for(value, cfg_.method), value, -1, options);
   }
   // The weightless ops between layers (Add, pools, Concat, views) keep the tensors uint8: their
   // inputs and outputs are observed too (an Add's output after its fused ReLU).
@@ -37,8 +46,22 @@ Calibrator::Calibrator(Graph fp32, QuantizeConfig cfg) : fp32_(std::move(fp32)),
     std::vector<std::string> values = op.inputs;
     if (cfg_.quantize_graph_outputs || !graph_outputs.count(op.output)) values.push_back(op.output);
     for (const std::string& value : values)
-      if (!observers_.count(value)) observers_[value] = make_observer(cfg_.method, value, -1);
+      if (!observers_.count(value))
+        observers_[value] = make_observer(cfg_.method_for(value, cfg_.method), value, -1, options);
   }
+  // Every override must name a tensor that is quantized, and a known method (checked now, not
+  // after calibration: a typo should not cost a calibration run).
+  for (const auto& [name, method] : cfg_.overrides) {
+    if (!observers_.count(name) && !weights.count(name)) {
+      std::vector<std::string> known;
+      for (const auto& kv : observers_) known.push_back(kv.first);
+      known.insert(known.end(), weights.begin(), weights.end());
+      fail("--override: tensor '{}' is not a quantized activation or weight of graph '{}' "
+           "(known: {})", name, fp32_.name, fmt::join(known, ", "));
+    }
+    make_observer(method, name, -1, options);  // throws for an unknown method
+  }
+  make_observer(cfg_.weight_method, "weights", -1, options);
   session_ = std::make_unique<Session>(fp32_);
 }
 

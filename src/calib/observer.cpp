@@ -168,14 +168,26 @@ std::unique_ptr<Observer> Observer::from_json(const nlohmann::json& j, const std
   return obs;
 }
 
+std::string Observer::describe_choice(const QuantSpec&) const { return method(); }
+
 std::vector<std::string> observer_methods() {
-  return {"minmax"};
+  return {"minmax", "moving-average", "percentile", "entropy", "mse", "auto"};
 }
 
 std::unique_ptr<Observer> make_observer(const std::string& method, std::string tensor_name,
-                                        int channel_axis) {
+                                        int channel_axis, const ObserverOptions& options) {
   if (method == "minmax")
     return std::make_unique<MinMaxObserver>(std::move(tensor_name), channel_axis);
+  if (method == "moving-average")
+    return std::make_unique<MovingAverageObserver>(std::move(tensor_name), channel_axis);
+  if (method == "percentile")
+    return std::make_unique<PercentileObserver>(std::move(tensor_name), channel_axis, options);
+  if (method == "entropy")
+    return std::make_unique<EntropyObserver>(std::move(tensor_name), channel_axis, options);
+  if (method == "mse")
+    return std::make_unique<MseObserver>(std::move(tensor_name), channel_axis, options);
+  if (method == "auto")
+    return std::make_unique<AutoObserver>(std::move(tensor_name), channel_axis, options);
   fail("observer method '{}' is not supported (known: {})", method,
        fmt::join(observer_methods(), ", "));
 }

@@ -3,7 +3,7 @@
 // moving at the end of calibration means more samples would have chosen another one.
 //
 //   range(obs) = [s * (qmin - z), s * (qmax - z)]    with (s, z) = obs.qparams(activation spec)
-//   moved = max(|lo - lo_head|, |hi - hi_head|) / (hi - lo)                          (eq. 30)
+//   moved = max(|lo - lo_head|, |hi - hi_head|) / (hi - lo)                          (eq. 29)
 //
 // It is measured on the chosen (representable) range, not the raw min/max, so it means the
 // same for every method (a percentile or entropy range moves too).

@@ -70,12 +70,26 @@ QuantizedModel Calibrator::convert(const std::set<std::string>& fp32_layers) con
            fp32_.name);
   for (const QuantLayer& layer : layers_)
     if (!fp32_layers.count(layer.node)) needed.insert({layer.input, layer.output});
+  // A weightless op between layers (Add, pool, Concat, view) runs int8 when it touches a
+  // quantized tensor, so that the uint8 stays uint8 through it; spreading to a fixed point makes
+  // chains (MaxPool -> Flatten -> Gemm) work. With every layer in FP32 nothing is quantized.
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const QuantOp& op : ops_) {
+      bool touches = needed.count(op.output) > 0;
+      for (const std::string& v : op.inputs) touches = touches || needed.count(v) > 0;
+      if (!touches) continue;
+      for (const std::string& v : op.inputs) grew = needed.insert(v).second || grew;
+      grew = needed.insert(op.output).second || grew;
+    }
+  }
   QuantizedModel result;
   std::map<std::string, QParams> act_qparams;
   for (const auto& [name, obs] : observers_) {
     if (!needed.count(name)) continue;
     std::vector<int64_t> eps;
     act_qparams[name] = obs->qparams(cfg_.activation, &eps);
+    result.methods[name] = obs->describe_choice(cfg_.activation);
     if (!eps.empty())
       result.warnings.push_back("tensor '" + name +
                                 "' is constant over the calibration set: its scale fell back to "
@@ -136,13 +150,19 @@ QuantizedModel Calibrator::convert(const std::set<std::string>& fp32_layers) con
         info.output = act_qparams.at(layer.output);
         info.output_range = observers_.at(layer.output)->range();
       }
-      // Weights: MinMax over the constant tensor, per output channel or per tensor.
+      // Weights: observed once as a constant tensor, per output channel or per tensor, by
+      // the weight method (minmax unless configured or overridden).
       const Tensor& w = *fp32_.initializer(layer.weight);
       QuantSpec wspec = cfg_.weight;
       if (wspec.per_channel) wspec.axis = layer.weight_channel_axis;
-      MinMaxObserver wobs(layer.weight, wspec.per_channel ? wspec.axis : -1);
-      wobs.observe(w);
-      info.weight = wobs.qparams(wspec, &info.eps_channels);
+      ObserverOptions wopts;
+      wopts.percentile = cfg_.percentile;
+      wopts.target = wspec;
+      const auto wobs = make_observer(cfg_.method_for(layer.weight, cfg_.weight_method),
+                                      layer.weight, wspec.per_channel ? wspec.axis : -1, wopts);
+      wobs->observe(w);
+      info.weight = wobs->qparams(wspec, &info.eps_channels);
+      result.methods[layer.weight] = wobs->describe_choice(wspec);
       if (!info.eps_channels.empty())
         result.warnings.push_back(fmt::format("weight '{}': {} channel(s) are all zero", layer.weight,
                                               info.eps_channels.size()));

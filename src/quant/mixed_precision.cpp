@@ -1,7 +1,7 @@
 // Accuracy-aware mixed precision (docs/quantization.md §14): a per-layer sensitivity measured
 // by quantizing one layer at a time, and a greedy choice of FP32 layers within a budget.
 //
-// Sensitivity of layer l = accuracy drop of the model where only l is quantized (eq. 33); ties
+// Sensitivity of layer l = accuracy drop of the model where only l is quantized (eq. 32); ties
 // (frequent on a held-out set of ~1000 images, where a drop is a multiple of 0.1 point) are
 // broken by the SQNR of the logits, lower = more sensitive. The greedy step keeps the most
 // sensitive quantized layer in FP32 until the whole model meets the budget; each step costs one

@@ -209,14 +209,15 @@ TEST(MinMaxObserver, QParamsReportEpsChannels) {
   EXPECT_EQ(eps_channels, std::vector<int64_t>{0});
 }
 
-TEST(MakeObserver, KnowsMinMaxAndNamesUnknownMethods) {
+TEST(MakeObserver, KnowsEveryMethodAndNamesUnknownOnes) {
   const auto obs = make_observer("minmax", "x", 0);
   EXPECT_EQ(obs->method(), "minmax");
   EXPECT_EQ(obs->channel_axis(), 0);
   EXPECT_EQ(obs->tensor_name(), "x");
-  const std::string msg = error_of([] { make_observer("entropy", "x"); });
-  EXPECT_NE(msg.find("'entropy'"), std::string::npos) << msg;
+  const std::string msg = error_of([] { make_observer("kl", "x"); });
+  EXPECT_NE(msg.find("'kl'"), std::string::npos) << msg;
   EXPECT_NE(msg.find("minmax"), std::string::npos) << msg;
+  for (const std::string& m : observer_methods()) EXPECT_EQ(make_observer(m, "x")->method(), m);
   const auto copy = obs->clone();
   EXPECT_EQ(copy->to_json(), obs->to_json());
 }

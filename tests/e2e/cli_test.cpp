@@ -293,6 +293,43 @@ TEST_F(Cli, BadThreadsAndBatchLists) {
                      {"--threads", "0"});
 }
 
+TEST_F(Cli, QuantizeMethodsOverridesAndTheReportOfAuto) {
+  const auto r = test::run_octet(
+      "quantize " + q(model()) + " --calib " + q(data()) + " --calib-count 100 --method auto" +
+      " --override fc1.weight=mse --override relu1_out=percentile --percentile 99.9" +
+      " --act-symmetric -o " + q(out_ / "q.onnx") + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const json& m = j["methods"];
+  EXPECT_EQ(m["relu1_out"], "percentile") << r.out;
+  EXPECT_EQ(m["fc1.weight"], "mse") << r.out;
+  EXPECT_EQ(m["fc2.weight"], "minmax") << r.out;
+  EXPECT_EQ(m["flatten_out"].get<std::string>().rfind("auto: ", 0), 0u) << r.out;
+  EXPECT_NE(j["config"].get<std::string>().find("symmetric"), std::string::npos) << r.out;
+  EXPECT_EQ(j["layers"][0]["input"]["zero_point"][0], 128) << r.out;  // int8 grid as uint8 + 128
+  EXPECT_GT(j["calibration_seconds"].get<double>(), 0.0);
+  EXPECT_GT(j["peak_rss_kb"].get<int64_t>(), 0);
+  // --reduce-range: 7-bit activations.
+  const auto rr = test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                                  " --calib-count 100 --reduce-range -o " + q(out_ / "r.onnx") +
+                                  " --json");
+  ASSERT_EQ(rr.exit_code, 0) << rr.err;
+  EXPECT_NE(json::parse(rr.out)["config"].get<std::string>().find("uint8 [0,127]"),
+            std::string::npos) << rr.out;
+}
+
+TEST_F(Cli, QuantizeBadMethodOptions) {
+  const std::string base = "quantize " + q(model()) + " --calib " + q(data()) +
+                           " --calib-count 50 -o " +
+                           q(out_ / "q.onnx") + " ";
+  expect_usage_error(base + "--override no_such_tensor=entropy", {"no_such_tensor", "--override"});
+  expect_usage_error(base + "--override relu1_out=kl", {"'kl'", "--override"});
+  expect_usage_error(base + "--override relu1_out", {"NAME=METHOD"});
+  expect_usage_error(base + "--method kl", {"--method"});
+  expect_usage_error(base + "--percentile 0", {"--percentile"});
+  expect_usage_error(base + "--act-symmetric --reduce-range", {"--act-symmetric", "--reduce-range"});
+}
+
 TEST_F(Cli, TrainIsDeterministic) {
   const std::string args = "train --data " + q(data()) + " --hidden 16,8 --seed 7 -o ";
   const auto r = test::run_octet(args + q(out_ / "again.onnx"));

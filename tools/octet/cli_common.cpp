@@ -5,7 +5,12 @@
 #include <cmath>
 #include <cstdio>
 
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
 #include "octet/error.h"
+#include "octet/observer.h"
 #include "octet/evaluate.h"
 #include "octet/runtime.h"
 
@@ -42,6 +47,22 @@ std::vector<int64_t> parse_int_list(const std::string& text, const std::string& 
     values.push_back(v);
   }
   return values;
+}
+
+std::map<std::string, std::string> parse_overrides(const std::vector<std::string>& items) {
+  std::map<std::string, std::string> out;
+  const std::vector<std::string> methods = observer_methods();
+  for (const std::string& item : items) {
+    const size_t eq = item.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      fail("--override: '{}' is not NAME=METHOD", item);
+    const std::string name = item.substr(0, eq), method = item.substr(eq + 1);
+    if (std::find(methods.begin(), methods.end(), method) == methods.end())
+      fail("--override {}: unknown method '{}' (known: {})", item, method, fmt::join(methods, ", "));
+    if (!out.emplace(name, method).second)
+      fail("--override: tensor '{}' is given twice", name);
+  }
+  return out;
 }
 
 std::vector<float> parse_float_list(const std::string& text, const std::string& flag) {

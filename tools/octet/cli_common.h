@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -18,6 +19,10 @@ std::vector<int64_t> parse_int_list(const std::string& text, const std::string& 
                                     int64_t min_value);
 // "0.1307" or "0.485,0.456,0.406" -> floats; throws octet::Error naming `flag`.
 std::vector<float> parse_float_list(const std::string& text, const std::string& flag);
+
+// --override NAME=METHOD items -> {NAME: METHOD}; throws octet::Error naming the item when it
+// has no '=', an empty side, an unknown method, or repeats a NAME.
+std::map<std::string, std::string> parse_overrides(const std::vector<std::string>& items);
 
 // --mean / --std given on the command line (empty strings when absent).
 struct NormalizeFlags {

@@ -12,8 +12,11 @@ namespace octet::cli {
 
 void add_quantize_command(CLI::App& app) {
   struct Flags {
-    std::string model, calib, calib_set = "train", data, method = "minmax",
+    std::string model, calib, calib_set = "train", data, method, weight_method = "minmax",
                 preset = "recommended", output;
+    double percentile = 99.99;
+    bool act_symmetric = false, reduce_range = false;
+    std::vector<std::string> overrides;
     int64_t calib_count = 1000;
     uint64_t seed = 433;
     bool per_channel = false, json = false, no_eval = false;
@@ -35,7 +38,20 @@ void add_quantize_command(CLI::App& app) {
       ->check(CLI::IsMember({"train", "test"}))->capture_default_str();
   cmd->add_option("--calib-count", f->calib_count, "Calibration images (drawn at random)")->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed of the calibration sample")->capture_default_str();
-  cmd->add_option("--method", f->method, "Activation observer")->capture_default_str();
+  cmd->add_option("--method", f->method,
+                  "Activation observer (default: the preset's; auto picks per tensor the range with "
+                  "the lowest quantization error)")
+      ->check(CLI::IsMember(observer_methods()));
+  cmd->add_option("--weight-method", f->weight_method, "Weight observer (per channel with --per-channel)")
+      ->check(CLI::IsMember(observer_methods()))->capture_default_str();
+  cmd->add_option("--percentile", f->percentile, "P of --method percentile, in (0, 100]")
+      ->capture_default_str();
+  cmd->add_flag("--act-symmetric", f->act_symmetric,
+                "Symmetric int8 activations (256 levels around 0, stored as uint8 with zero point 128)");
+  cmd->add_flag("--reduce-range", f->reduce_range,
+                "7-bit activations (uint8 [0,127]), for CPUs without VNNI");
+  cmd->add_option("--override", f->overrides,
+                  "NAME=METHOD: observe activation or weight NAME with METHOD (repeatable)");
   cmd->add_option("--preset", f->preset, "recommended or pytorch-default")
       ->check(CLI::IsMember({"recommended", "pytorch-default"}))->capture_default_str();
   cmd->add_flag("--per-channel", f->per_channel, "Per-channel weights (the recommended preset has them)");
@@ -54,7 +70,13 @@ void add_quantize_command(CLI::App& app) {
     r.fp32 = load_onnx(f->model);
     r.norm = resolve_normalization(r.fp32, f->model, f->normalize);
     r.config = QuantizeConfig::preset_named(f->preset);
-    r.config.method = f->method;
+    if (!f->method.empty()) r.config.method = f->method;
+    r.config.weight_method = f->weight_method;
+    if (!(f->percentile > 0.0 && f->percentile <= 100.0))
+      fail("--percentile: {} is outside (0, 100]", f->percentile);
+    r.config.percentile = f->percentile;
+    r.config.set_activation_grid(f->act_symmetric, f->reduce_range);
+    r.config.overrides = parse_overrides(f->overrides);
     if (f->per_channel) r.config.weight = QuantSpec::per_channel_weight(0);
     std::optional<CalibSource> source;
     if (!f->stats.empty())

@@ -2,9 +2,10 @@
 #include "quantize_flow.h"
 
 #include <fmt/format.h>
-
 #include <fmt/ranges.h>
+#include <sys/resource.h>
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 
@@ -60,8 +61,12 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
         "calibrating on the test set: the evaluation images also chose the scales, so the "
         "reported accuracy is optimistic (use --calib-set train)");
   Calibrator calib(r.fp32, r.config);
+  using Clock = std::chrono::steady_clock;
+  const auto calib_start = Clock::now();
   std::vector<int64_t> calib_indices;
   out.merged_draw = calibrate_request(r, calib, &calib_indices);
+  // Calibration time: observing plus choosing the ranges (convert), not the sensitivity runs.
+  double seconds = std::chrono::duration<double>(Clock::now() - calib_start).count();
   out.drift = calib.range_drift();
   for (const auto& d : out.drift)
     if (d.moved > kDriftWarning)
@@ -85,7 +90,13 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
           "--max-drop {}: even with every layer in FP32 the drop is {:.2f} points", *r.max_drop,
           out.mixed->score.drop));
   }
+  const auto convert_start = Clock::now();
   out.model = out.mixed ? calib.convert(out.mixed->fp32_layers) : calib.convert();
+  seconds += std::chrono::duration<double>(Clock::now() - convert_start).count();
+  out.calibration_seconds = seconds;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  out.peak_rss_kb = usage.ru_maxrss;  // kilobytes on Linux
   for (const auto& w : out.model.warnings) out.warnings.push_back(w);
   save_onnx(out.model.graph, r.output_path);
 
@@ -159,6 +170,10 @@ nlohmann::json score_json(const ModelScore& s) {
 
 void print_quantize_report(const QuantizeOutcome& o) {
   fmt::print("Observers and quantization parameters:\n{}\n", format_layer_table(o.model.layers));
+  fmt::print("Range chosen by:\n");
+  for (const auto& [tensor, method] : o.model.methods) fmt::print("  {:<28} {}\n", tensor, method);
+  fmt::print("Calibration: {:.3f} s, peak RSS {} MB\n\n", o.calibration_seconds,
+             o.peak_rss_kb / 1024);
   if (o.preview) fmt::print("Layer 1 weights:\n{}\n", format_weight_preview(*o.preview));
   if (!o.drift.empty())
     fmt::print("Range movement over the last 10% of calibration samples:\n{}\n",
@@ -231,6 +246,9 @@ nlohmann::json quantize_report_json(const QuantizeRequest& r, const QuantizeOutc
           {"calibration", o.merged_draw ? o.merged_draw->to_json() : calibration_json(r)},
           {"warnings", o.warnings},
           {"layers", layers_to_json(o.model.layers)},
+          {"methods", o.model.methods},
+          {"calibration_seconds", o.calibration_seconds},
+          {"peak_rss_kb", o.peak_rss_kb},
           {"weight_preview", o.preview ? to_json(*o.preview) : nlohmann::json(nullptr)},
           {"comparison", comparison_to_json(o.comparison)},
           {"range_drift", drift_json(o.drift)},
