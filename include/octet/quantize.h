@@ -35,6 +35,10 @@ struct QuantizeConfig {
   // "pytorch-default": torch.ao.quantization.default_qconfig (uint8 [0,127] affine
   // activations, int8 symmetric per-tensor weights). Throws octet::Error for other names.
   static QuantizeConfig preset_named(const std::string& name);
+  // reduce_range = 7-bit activations (uint8 [0, 127]), for CPUs without VNNI: the AVX2 kernel
+  // then takes its vpmaddubsw path (docs/quantization.md section 12). symmetric = the int8
+  // symmetric grid stored as uint8 around zero point 128. Throws octet::Error for both at once.
+  void set_activation_grid(bool symmetric, bool reduce_range);
   // "recommended, minmax: weights int8 [-128,127] symmetric per-channel, ..." for reports.
   std::string describe() const;
 };

@@ -22,6 +22,16 @@ QuantizeConfig QuantizeConfig::preset_named(const std::string& name) {
   return cfg;
 }
 
+void QuantizeConfig::set_activation_grid(bool symmetric, bool reduce_range) {
+  if (symmetric && reduce_range)
+    fail("--reduce-range: the symmetric uint8 grid (zero point 128) cannot be kept within 7 bits");
+  if (symmetric) activation = QuantSpec::torch_default(DType::kU8, QScheme::kSymmetric);
+  if (reduce_range) {
+    activation.qmin = 0;
+    activation.qmax = 127;
+  }
+}
+
 std::string QuantizeConfig::describe() const {
   return fmt::format("{} ({}): weights {}, activations {}, graph outputs {}", preset, method,
                      weight.describe(), activation.describe(),

@@ -15,7 +15,7 @@ void add_quantize_command(CLI::App& app) {
                 preset = "recommended", output;
     int64_t calib_count = 1000;
     uint64_t seed = 433;
-    bool per_channel = false, json = false, no_eval = false;
+    bool per_channel = false, json = false, no_eval = false, reduce_range = false;
     NormalizeFlags normalize;
     ThreadsFlag threads;
   };
@@ -34,6 +34,8 @@ void add_quantize_command(CLI::App& app) {
   cmd->add_option("--preset", f->preset, "recommended or pytorch-default")
       ->check(CLI::IsMember({"recommended", "pytorch-default"}))->capture_default_str();
   cmd->add_flag("--per-channel", f->per_channel, "Per-channel weights (the recommended preset has them)");
+  cmd->add_flag("--reduce-range", f->reduce_range,
+                "7-bit activations (uint8 [0,127]): the fast AVX2 kernel path on CPUs without VNNI");
   cmd->add_option("--data", f->data, "Directory whose test split measures accuracy (default: --calib)");
   cmd->add_flag("--no-eval", f->no_eval, "Skip the before/after accuracy");
   cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
@@ -50,6 +52,7 @@ void add_quantize_command(CLI::App& app) {
     r.config = QuantizeConfig::preset_named(f->preset);
     r.config.method = f->method;
     if (f->per_channel) r.config.weight = QuantSpec::per_channel_weight(0);
+    r.config.set_activation_grid(false, f->reduce_range);
     // --calib FILE.npy: model inputs without labels, so accuracy only on an explicit --data.
     const bool npy = std::filesystem::path(f->calib).extension() == ".npy" ||
                      std::filesystem::is_regular_file(f->calib);

@@ -18,7 +18,7 @@ std::unique_ptr<Op> make_quantize_linear(const Node& node, const Graph& graph) {
     const QdqParams p = read_qdq_params(node, in, x, axis_attr, DType::kU8);
     if (p.dtype != DType::kU8 && p.dtype != DType::kI8)
       fail("{}: zero point is {}, expected uint8 or int8", node.describe(), dtype_name(p.dtype));
-    Tensor y(p.dtype, x.shape());
+    Tensor y = Tensor::uninitialized(p.dtype, x.shape());  // every element written below
     const float* px = x.data<float>();
     for (int64_t c = 0, outer = 0; outer < p.outer; ++outer) {
       for (int64_t ch = 0; ch < p.channels; ++ch) {
