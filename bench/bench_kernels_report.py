@@ -60,7 +60,7 @@ def main():
     def octet_us(results, precision, threads, batch, model_substr):
         for r in results:
             if (r["precision"] == precision and r["threads"] == threads and r["batch"] == batch
-                    and model_substr in r["model"]):
+                    and os.path.basename(r["model"]).startswith(model_substr)):
                 return r["us_per_sample"]
         return None
 
@@ -70,21 +70,31 @@ def main():
     def ratio(a, b):
         return f"{a / b:8.2f}x" if a is not None and b is not None else f"{'-':>9}"
 
+    # The int8 MLP three ways (scripts/bench_kernels): recommended (8-bit activations, the
+    # exact int16 kernel path), --reduce-range and pytorch-default (7-bit activations, the
+    # vpmaddubsw path).
+    variants = (("recommended", "mlp.int8.onnx"), ("reduce-range", "mlp.int8r.onnx"),
+                ("pytorch-def", "mlp.int8pt.onnx"))
     print()
     print("Reference MLP 784-50-80-30-10, us/sample (median); speed-ups of octet int8")
-    print(f"{'batch':>6} {'thr':>3} {'octet fp32':>10} {'octet int8':>10} {'torch fp32':>10} "
-          f"{'torch int8':>10} {'vs o.fp32':>9} {'vs t.int8':>9} {'vs t.fp32':>9}")
+    print(f"{'batch':>6} {'thr':>3} {'int8 model':>12} {'octet fp32':>10} {'octet int8':>10} "
+          f"{'torch fp32':>10} {'torch int8':>10} {'vs o.fp32':>9} {'vs t.int8':>9} "
+          f"{'vs t.fp32':>9}")
     out["mlp"] = []
     for threads in (1, 2):
         for batch in (1, 10, 10000):
-            of = octet_us(octet, "fp32", threads, batch, "mlp")
-            oi = octet_us(octet, "int8", threads, batch, "mlp")
+            of = octet_us(octet, "fp32", threads, batch, "mlp.onnx")
             tf = torch_us("mlp", "fp32", threads, batch)
             ti = torch_us("mlp", "int8", threads, batch)
-            print(f"{batch:6d} {threads:3d} {fmt(of)} {fmt(oi)} {fmt(tf)} {fmt(ti)} "
-                  f"{ratio(of, oi)} {ratio(ti, oi)} {ratio(tf, oi)}")
-            out["mlp"].append({"batch": batch, "threads": threads, "octet_fp32_us": of,
-                               "octet_int8_us": oi, "torch_fp32_us": tf, "torch_int8_us": ti})
+            for label, file in variants:
+                oi = octet_us(octet, "int8", threads, batch, file)
+                if oi is None:
+                    continue
+                print(f"{batch:6d} {threads:3d} {label:>12} {fmt(of)} {fmt(oi)} {fmt(tf)} "
+                      f"{fmt(ti)} {ratio(of, oi)} {ratio(ti, oi)} {ratio(tf, oi)}")
+                out["mlp"].append({"batch": batch, "threads": threads, "int8_model": label,
+                                   "octet_fp32_us": of, "octet_int8_us": oi,
+                                   "torch_fp32_us": tf, "torch_int8_us": ti})
 
     cnn = json.load(open(os.path.join(work, "octet_cnn.json")))["results"]
     print()
@@ -93,8 +103,8 @@ def main():
           f"{'torch int8':>10} {'vs o.fp32':>9} {'vs t.int8':>9}")
     out["cnn"] = []
     for model in ("fashion_cnn", "resnet18"):
-        of = octet_us(cnn, "fp32", 1, 1, model)
-        oi = octet_us(cnn, "int8", 1, 1, model)
+        of = octet_us(cnn, "fp32", 1, 1, model + ".")
+        oi = octet_us(cnn, "int8", 1, 1, model + ".")
         if of is None and oi is None:
             continue
         tf = torch_us(model, "fp32", 1, 1)

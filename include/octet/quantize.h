@@ -48,8 +48,9 @@ struct QuantizeConfig {
   static QuantizeConfig preset_named(const std::string& name);
   // Reshapes the activation grid: symmetric = the int8 symmetric grid s * k, k in [-128, 127],
   // stored as uint8 with zero point 128 (the same 256 levels, so the uint8 x int8 integer
-  // kernels run it); reduce_range = 7 bits (uint8 [0, 127], eq. 27), for CPUs without VNNI,
-  // whose 16-bit pair sums (vpmaddubsw) overflow with 8-bit activations. Throws octet::Error
+  // kernels run it); reduce_range = 7 bits (uint8 [0, 127], eq. 42), for CPUs without VNNI,
+  // whose 16-bit pair sums (vpmaddubsw) overflow with 8-bit activations: the AVX2 kernel then
+  // takes its vpmaddubsw path (docs/quantization.md §12). Throws octet::Error
   // for both at once (the symmetric uint8 grid cannot be halved around 128 and stay below 128).
   void set_activation_grid(bool symmetric, bool reduce_range);
   // The method observing tensor `name`: its override, else `fallback` (method or

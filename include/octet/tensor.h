@@ -40,6 +40,9 @@ class Tensor {
   Tensor() = default;
   // A zero-filled tensor that owns new storage.
   Tensor(DType dtype, Shape shape);
+  // New storage left unfilled, for a kernel that writes every element before anything reads
+  // it (a batch-10000 layer should not pay a memset it immediately overwrites).
+  static Tensor uninitialized(DType dtype, Shape shape);
 
   template <typename T>
   static Tensor from(Shape shape, std::span<const T> values) {

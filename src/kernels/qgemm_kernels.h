@@ -22,8 +22,10 @@ struct QGemmWeights {
   size_t k = 0;         // reduction length K < 2^16
   size_t k_pairs = 0;   // ceil(K / 2)
   size_t n_blocks = 0;  // ceil(N / 8)
+  size_t k_quads = 0;   // ceil(K / 4)
   const int8_t* w_rows = nullptr;       // [N, K] row-major, as the reference kernels read it
   const int16_t* w_8c2 = nullptr;       // [n_blocks][k_pairs][8][2]: w[8b + c][2p + i], 0-padded
+  const int8_t* w_8c4 = nullptr;        // [n_blocks][k_quads][8][4]: w[8b + c][4q + i], 0-padded
   const int32_t* bias = nullptr;        // bias_adjusted (eq. 10), [n_blocks * 8]
   const Requant* requant = nullptr;     // [N] (eq. 11); null for a float-exit layer
   const int32_t* multiplier = nullptr;  // requant[n].multiplier, [n_blocks * 8]
@@ -57,7 +59,8 @@ struct QGemmKernels {
   size_t tile_rows;  // rows per microkernel tile (MR): the driver splits M in multiples of it
 };
 
-// Scratch (uint16 values) any level needs for a K-long reduction: 4 widened rows of A.
+// Scratch (uint16 values) any level needs for a K-long reduction: 4 widened rows of A (or 4
+// rows of A copied as bytes, zero-padded to a multiple of 4: 4 * (k + 3) bytes fit in it).
 inline size_t qgemm_scratch_elems(size_t k) { return 4 * (k + 1); }
 
 // The kernels of one level; a level octet has no kernels of its own for (the VNNI levels)

@@ -17,7 +17,8 @@ namespace octet::runtime {
 PackedQGemm::PackedQGemm(size_t n, size_t k, const int8_t* w, const int32_t* bias_q,
                          int32_t zero_point_a, const Requant* requant, const float* acc_scale,
                          const std::string& what) {
-  const size_t k_pairs = (k + 1) / 2, n_blocks = (n + 7) / 8, n_padded = n_blocks * 8;
+  const size_t k_pairs = (k + 1) / 2, k_quads = (k + 3) / 4;
+  const size_t n_blocks = (n + 7) / 8, n_padded = n_blocks * 8;
   w_rows_.assign(w, w + n * k);
   bias_.assign(n_padded, 0);
   kernels::qu8_qc8w_gemm_prepare(n, k, w, bias_q, zero_point_a, bias_.data(), what);
@@ -26,6 +27,12 @@ PackedQGemm::PackedQGemm(size_t n, size_t k, const int8_t* w, const int32_t* bia
   for (size_t j = 0; j < n; ++j)
     for (size_t p = 0; p < k; ++p)
       w_8c2_[((j / 8) * k_pairs + p / 2) * 16 + (j % 8) * 2 + p % 2] = w[j * k + p];
+  // [n_blocks][k_quads][8 columns][4 K values] as int8, zero-padded: the 7-bit-activation
+  // (vpmaddubsw) path of the AVX2 kernel, docs/quantization.md section 12.
+  w_8c4_.assign(n_blocks * k_quads * 32, 0);
+  for (size_t j = 0; j < n; ++j)
+    for (size_t p = 0; p < k; ++p)
+      w_8c4_[((j / 8) * k_quads + p / 4) * 32 + (j % 8) * 4 + p % 4] = w[j * k + p];
   multiplier_.assign(n_padded, 0);
   shift_.assign(n_padded, kRequantMaxShift);
   scale_.assign(n_padded, 0.0f);
@@ -41,8 +48,10 @@ PackedQGemm::PackedQGemm(size_t n, size_t k, const int8_t* w, const int32_t* bia
            k,
            k_pairs,
            n_blocks,
+           k_quads,
            w_rows_.data(),
            w_8c2_.data(),
+           w_8c4_.data(),
            bias_.data(),
            requant_.empty() ? nullptr : requant_.data(),
            multiplier_.data(),

@@ -32,6 +32,7 @@ class PackedQGemm {
   kernels::QGemmWeights view_;
   std::vector<int8_t> w_rows_;
   std::vector<int16_t> w_8c2_;
+  std::vector<int8_t> w_8c4_;
   std::vector<int32_t> bias_, multiplier_, shift_;
   std::vector<Requant> requant_;
   std::vector<float> scale_;

@@ -23,9 +23,15 @@ struct Session::Impl {
   std::vector<std::string> slot_names;
   std::vector<Step> steps;
   std::map<std::string, std::string> node_precision;
-  // (slot, tensor) of every initializer, resolved once: a run only copies handles, so a
-  // batch-1 run of a small model costs no string hashing.
-  std::vector<std::pair<int, const Tensor*>> initializer_slots;
+  // The initializer held by each slot (null for computed values), resolved once: a run reads
+  // constants in place, so a batch-1 run of a small model neither hashes strings nor copies
+  // a tensor handle (and its shape) per initializer.
+  std::vector<const Tensor*> constant_of;
+
+  const Tensor* value(const std::vector<Tensor>& values, int slot) const {
+    const Tensor* c = constant_of[static_cast<size_t>(slot)];
+    return c != nullptr ? c : &values[static_cast<size_t>(slot)];
+  }
 
   int slot(const std::string& name) {
     auto [it, added] = slot_of.emplace(name, static_cast<int>(slot_names.size()));
@@ -89,8 +95,9 @@ Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
     s.add_step(node.name, it->second(node, s.graph), node.inputs, node.outputs);
   }
   for (const auto& out : s.graph.outputs) s.slot(out.name);
+  s.constant_of.assign(s.slot_names.size(), nullptr);
   for (const auto& [name, t] : s.graph.initializers)
-    s.initializer_slots.emplace_back(s.slot_of.at(name), &t);
+    s.constant_of[static_cast<size_t>(s.slot_of.at(name))] = &t;
 }
 
 Session::~Session() = default;
@@ -115,7 +122,6 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
                                  const ValueHook* hook) const {
   const Impl& s = *impl_;
   std::vector<Tensor> values(s.slot_names.size());
-  for (const auto& [slot, t] : s.initializer_slots) values[slot] = *t;
   for (const auto& info : s.graph.inputs) {
     auto it = feeds.find(info.name);
     if (it == feeds.end()) fail("input '{}' was not given", info.name);
@@ -130,7 +136,7 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
   std::vector<Tensor> outs;
   for (const auto& step : s.steps) {
     in_ptrs.clear();
-    for (int slot : step.inputs) in_ptrs.push_back(slot < 0 ? nullptr : &values[slot]);
+    for (int slot : step.inputs) in_ptrs.push_back(slot < 0 ? nullptr : s.value(values, slot));
     outs.assign(step.outputs.size(), Tensor());
     step.op->run(in_ptrs, outs);
     for (size_t i = 0; i < step.outputs.size(); ++i) {
@@ -142,13 +148,14 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
 
   std::vector<Tensor> result;
   if (fetch.empty()) {
-    for (const auto& out : s.graph.outputs) result.push_back(values[s.slot_of.at(out.name)]);
+    for (const auto& out : s.graph.outputs)
+      result.push_back(*s.value(values, s.slot_of.at(out.name)));
   } else {
     for (const auto& name : fetch) {
       auto it = s.slot_of.find(name);
-      if (it == s.slot_of.end() || values[it->second].empty())
+      if (it == s.slot_of.end() || s.value(values, it->second)->empty())
         fail("value '{}' is not computed by graph '{}'", name, s.graph.name);
-      result.push_back(values[it->second]);
+      result.push_back(*s.value(values, it->second));
     }
   }
   return result;

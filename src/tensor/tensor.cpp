@@ -10,11 +10,11 @@ namespace {
 constexpr size_t kAlignment = 64;  // one cache line, and the widest SIMD register
 constexpr int64_t kMaxElements = int64_t{1} << 62;
 
-std::shared_ptr<std::byte[]> allocate(size_t n_bytes) {
+std::shared_ptr<std::byte[]> allocate(size_t n_bytes, bool zero = true) {
   const size_t rounded = (n_bytes + kAlignment - 1) / kAlignment * kAlignment;
   auto* p = static_cast<std::byte*>(::operator new[](rounded == 0 ? kAlignment : rounded,
                                                       std::align_val_t{kAlignment}));
-  std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
+  if (zero) std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
   return std::shared_ptr<std::byte[]>(
       p, [](std::byte* q) { ::operator delete[](q, std::align_val_t{kAlignment}); });
 }
@@ -65,6 +65,15 @@ int64_t shape_numel(const Shape& shape, const std::string& what) {
 Tensor::Tensor(DType dtype, Shape shape)
     : dtype_(dtype), shape_(std::move(shape)), numel_(shape_numel(shape_)) {
   storage_ = allocate(nbytes());
+}
+
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = shape_numel(t.shape_);
+  t.storage_ = allocate(t.nbytes(), false);
+  return t;
 }
 
 Tensor Tensor::reshaped(Shape shape) const {

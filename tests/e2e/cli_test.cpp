@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -244,6 +245,36 @@ TEST_F(Cli, QuantizeJsonThenInspectJson) {
   const auto ev = test::run_octet("eval " + q(qmodel) + " --data " + q(data()) + " --json");
   ASSERT_EQ(ev.exit_code, 0) << ev.err;
   EXPECT_EQ(json::parse(ev.out)["samples"].get<int64_t>(), 100);
+}
+
+// --reduce-range: 7-bit activations (the AVX2 vpmaddubsw path). On the same calibration sample,
+// every activation grid keeps its range with 127 steps instead of 255: each QuantizeLinear scale
+// grows by 255 / 127 (up to the float rounding of the scales).
+TEST_F(Cli, QuantizeReduceRangeUsesSevenBitActivations) {
+  const fs::path q7 = out_ / "q7.onnx", q8 = out_ / "q8.onnx";
+  const auto r = test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                                 " --calib-count 50 --no-eval --reduce-range -o " + q(q7) +
+                                 " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(json::parse(r.out)["config"].get<std::string>().find("activations uint8 [0,127]"),
+            std::string::npos)
+      << r.out;
+  ASSERT_EQ(test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                            " --calib-count 50 --no-eval -o " + q(q8))
+                .exit_code,
+            0);
+  auto activation_scales = [](const Graph& g) {
+    std::map<std::string, float> scales;  // QuantizeLinear input -> scale
+    for (const Node& n : g.nodes)
+      if (n.op_type == "QuantizeLinear" && g.initializer(n.inputs[0]) == nullptr)
+        scales[n.inputs[0]] = g.initializer(n.inputs[1])->data<float>()[0];
+    return scales;
+  };
+  const auto s7 = activation_scales(load_onnx(q7)), s8 = activation_scales(load_onnx(q8));
+  ASSERT_EQ(s7.size(), s8.size());
+  ASSERT_GT(s7.size(), 0u);
+  for (const auto& [name, scale] : s7)
+    EXPECT_NEAR(scale / s8.at(name), 255.0 / 127.0, 1e-3) << name;
 }
 
 // octet bench over the FP32 and int8 models: one JSON row per model x batch x threads.

@@ -22,7 +22,18 @@
 namespace octet::kernels {
 namespace {
 
-enum class Fill { kRandom, kExtremeNegative, kExtremePositive, kAlternating };
+// kRandom7bit and kExtreme7bit keep every activation <= 127: the AVX2 kernel's vpmaddubsw path
+// (docs/quantization.md section 12); kMixed7bit has one 128 in every fifth row, so some row
+// tiles take that path and their neighbours the int16 one.
+enum class Fill {
+  kRandom,
+  kExtremeNegative,
+  kExtremePositive,
+  kAlternating,
+  kRandom7bit,
+  kMixed7bit,
+  kExtreme7bit
+};
 
 struct Problem {
   size_t m, n, k;
@@ -43,13 +54,23 @@ Problem make_problem(size_t m, size_t n, size_t k, int32_t zero_point_a, const Q
     switch (fill) {
       case Fill::kRandom: p.a[i] = static_cast<uint8_t>(rng.below(256)); break;
       case Fill::kAlternating: p.a[i] = (i % 3 == 0) ? 0 : 255; break;
+      case Fill::kRandom7bit: p.a[i] = static_cast<uint8_t>(rng.below(128)); break;
+      case Fill::kMixed7bit:
+        p.a[i] = (i % k == k / 2 && (i / k) % 5 == 2) ? 128 : static_cast<uint8_t>(rng.below(128));
+        break;
+      case Fill::kExtreme7bit: p.a[i] = 127; break;
       default: p.a[i] = 255;
     }
   }
   for (size_t i = 0; i < p.w.size(); ++i) {
     switch (fill) {
-      case Fill::kRandom: p.w[i] = static_cast<int8_t>(static_cast<int>(rng.below(256)) - 128); break;
-      case Fill::kExtremeNegative: p.w[i] = -128; break;
+      case Fill::kRandom:
+      case Fill::kRandom7bit:
+      case Fill::kMixed7bit:
+        p.w[i] = static_cast<int8_t>(static_cast<int>(rng.below(256)) - 128);
+        break;
+      case Fill::kExtremeNegative:
+      case Fill::kExtreme7bit: p.w[i] = -128; break;
       case Fill::kExtremePositive: p.w[i] = 127; break;
       case Fill::kAlternating: p.w[i] = (i % 2 == 0) ? -128 : 127; break;
     }
@@ -58,7 +79,8 @@ Problem make_problem(size_t m, size_t n, size_t k, int32_t zero_point_a, const Q
   // shifts), so every branch of the rounding shift is taken.
   const double multipliers[] = {3e-10, 1e-12, 1e-5, 3e-4, 1.7e-3, 0.02, 0.5, 1.0, 3.0, 200.0};
   for (size_t j = 0; j < n; ++j) {
-    const double mult = fill == Fill::kRandom && j % 3 != 0
+    const bool random = fill == Fill::kRandom || fill == Fill::kRandom7bit || fill == Fill::kMixed7bit;
+    const double mult = random && j % 3 != 0
                             ? 1e-5 * (1.0 + static_cast<double>(rng.below(100000)))
                             : multipliers[j % std::size(multipliers)];
     p.requant[j] = requant_from_multiplier(mult, "test");
@@ -142,12 +164,35 @@ TEST(QGemmKernels, EveryLevelMatchesReferenceOnEdgeShapes) {
   }
 }
 
+// The same shapes with activations in [0, 127] (the AVX2 vpmaddubsw path), and with a 128 in
+// some rows (tiles of both paths in one call).
+TEST(QGemmKernels, SevenBitActivationsMatchReferenceOnEdgeShapes) {
+  Rng rng(10);
+  const size_t ms[] = {1, 3, 4, 5, 8, 9, 13};
+  const size_t ns[] = {1, 7, 8, 9, 16, 17, 33, 50};
+  const size_t ks[] = {1, 2, 3, 4, 5, 7, 31, 32, 33, 35, 61, 128, 784};
+  const int32_t zps[] = {0, 1, 64, 127};
+  size_t count = 0;
+  for (runtime::Isa isa : runtime::supported_isas())
+    for (size_t m : ms)
+      for (size_t n : ns)
+        for (size_t k : ks) {
+          const int32_t za = zps[count % std::size(zps)];
+          const Fill fill = count % 2 == 0 ? Fill::kRandom7bit : Fill::kMixed7bit;
+          ++count;
+          check_level(make_problem(m, n, k, za, {5, 0, 255}, fill, rng), isa);
+          if (HasFatalFailure()) return;
+        }
+}
+
 // 255 x -128 (and 255 x 127) everywhere: a pair of such products is -65280, far outside int16,
-// the case vpmaddubsw would saturate; the int32 sums must still be exact.
+// the case vpmaddubsw would saturate; the int32 sums must still be exact. 127 x -128 everywhere:
+// the most negative pair the 7-bit path forms, -32512, just inside int16.
 TEST(QGemmKernels, ExtremeOperandsAreExact) {
   Rng rng(7);
   for (runtime::Isa isa : runtime::supported_isas())
-    for (Fill fill : {Fill::kExtremeNegative, Fill::kExtremePositive, Fill::kAlternating})
+    for (Fill fill : {Fill::kExtremeNegative, Fill::kExtremePositive, Fill::kAlternating,
+                      Fill::kExtreme7bit})
       for (size_t k : {size_t{1}, size_t{2}, size_t{33}, size_t{1000}})
         for (int32_t za : {0, 128, 255}) {
           check_level(make_problem(5, 19, k, za, {3, 0, 255}, fill, rng), isa);

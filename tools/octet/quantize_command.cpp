@@ -49,7 +49,7 @@ void add_quantize_command(CLI::App& app) {
   cmd->add_flag("--act-symmetric", f->act_symmetric,
                 "Symmetric int8 activations (256 levels around 0, stored as uint8 with zero point 128)");
   cmd->add_flag("--reduce-range", f->reduce_range,
-                "7-bit activations (uint8 [0,127]), for CPUs without VNNI");
+                "7-bit activations (uint8 [0,127]): the fast AVX2 kernel path on CPUs without VNNI");
   cmd->add_option("--override", f->overrides,
                   "NAME=METHOD: observe activation or weight NAME with METHOD (repeatable)");
   cmd->add_option("--preset", f->preset, "recommended or pytorch-default")

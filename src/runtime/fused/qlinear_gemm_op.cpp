@@ -39,12 +39,13 @@ class QLinearGemmOp final : public Op {
     const auto m = static_cast<size_t>(x.dim(0));
     const auto n = static_cast<size_t>(n_), k = static_cast<size_t>(k_);
     if (p_.float_out) {
-      Tensor y(DType::kF32, {x.dim(0), n_});
+      // Every element is written by the kernel: no zero fill.
+      Tensor y = Tensor::uninitialized(DType::kF32, {x.dim(0), n_});
       run_qgemm_f32(packed_, m, x.data<uint8_t>(), k, y.data<float>(), n);
       outputs[0] = std::move(y);
       return;
     }
-    Tensor y(DType::kU8, {x.dim(0), n_});
+    Tensor y = Tensor::uninitialized(DType::kU8, {x.dim(0), n_});
     run_qgemm(packed_, m, x.data<uint8_t>(), k, y.data<uint8_t>(), n,
               {p_.zero_point_y, p_.out_min, p_.out_max});
     outputs[0] = std::move(y);
