@@ -9,15 +9,9 @@
 
 #include "octet/data.h"
 #include "octet/graph.h"
+#include "number_list.h"
 
 namespace octet::cli {
-
-// "50,80,30" -> {50, 80, 30}; throws octet::Error naming `flag` on empty items, non-numbers or
-// values below `min_value`.
-std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag,
-                                    int64_t min_value);
-// "0.1307" or "0.485,0.456,0.406" -> floats; throws octet::Error naming `flag`.
-std::vector<float> parse_float_list(const std::string& text, const std::string& flag);
 
 // --mean / --std given on the command line (empty strings when absent).
 struct NormalizeFlags {
