@@ -253,7 +253,7 @@ std::vector<Case> catalogue() {
                            b->set_dims(0, 0);
                            b->clear_raw_data();
                          },
-                         {"fc1"}));
+                         {"bad.onnx: node '/fc1/Gemm' (Gemm)", "[0]"}));
   c.push_back(model_case("raw_data shorter than dims", "inspect",
                          [](M& m) {
                            auto* w = initializer(m, "fc2.weight");
@@ -305,7 +305,7 @@ std::vector<Case> catalogue() {
                  write_model(dir / "bad.onnx", m);
                  return "eval " + q(dir / "bad.onnx") + " --data " + q(data);
                },
-               {"bad.onnx", "zero point"}});
+               {"bad.onnx: node", "zero point", "is int32"}});
 
   // --- model path problems ---
   c.push_back({"model is a directory", [](const fs::path& dir, const fs::path& out) {
@@ -356,7 +356,7 @@ std::vector<Case> catalogue() {
                         [](const fs::path& d) {
                           write_bytes(d / "t10k-labels-idx1-ubyte", idx_labels(kTest, 12));
                         },
-                        {"t10k-labels-idx1-ubyte", "label 10", "expected 0..9"}));
+                        {"data: label 10 of sample 10 is out of range"}));
   c.push_back(data_case("images file is a directory", "train",
                         [](const fs::path& d) {
                           fs::remove(d / "train-images-idx3-ubyte");

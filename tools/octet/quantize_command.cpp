@@ -81,7 +81,7 @@ void add_quantize_command(CLI::App& app) {
     r.calib_count = f->calib_count;
     r.seed = f->seed;
     r.output_path = f->output;
-    const QuantizeOutcome o = run_quantize(r);
+    const QuantizeOutcome o = naming_model(f->model, [&] { return run_quantize(r); });
     for (const auto& w : o.warnings) fmt::print(stderr, "octet: warning: {}\n", w);
     if (f->json)
       print_json(quantize_report_json(r, o));
