@@ -6,6 +6,7 @@
 #include <fmt/ranges.h>
 
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "octet/error.h"
@@ -140,8 +141,12 @@ std::vector<float> Observer::read_floats(const nlohmann::json& j, const char* ke
     if (!v[i].is_number())
       fail("{}: field '{}'[{}] is {}, expected a number", where, key, i, v[i].dump());
     // to_json wrote a float widened to double (exact) with enough digits to round-trip the
-    // double; narrowing back is exact.
-    out[i] = static_cast<float>(v[i].get<double>());
+    // double; narrowing back is exact. A double outside the float range is not something
+    // to_json writes, and narrowing it would be undefined behaviour: refuse it.
+    const double d = v[i].get<double>();
+    if (!(std::fabs(d) <= std::numeric_limits<float>::max()))
+      fail("{}: field '{}'[{}] = {} is outside the float32 range", where, key, i, v[i].dump());
+    out[i] = static_cast<float>(d);
   }
   return out;
 }

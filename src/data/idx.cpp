@@ -10,9 +10,11 @@
 // that size is allocated.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 
 #include "data/gzip_file.h"
+#include "octet/checked_math.h"
 #include "octet/data.h"
 #include "octet/error.h"
 
@@ -142,14 +144,13 @@ Tensor read_idx_images(const fs::path& file) {
     fail("{}: header declares images of {}x{}, expected rows and cols in 1..{}", file.string(),
          rows, cols, kMaxSide);
   }
-  // n, rows, cols <= 2^31, 2^12, 2^12: the product fits easily in int64.
-  const int64_t n_bytes = n * rows * cols;
   const std::string what = fmt::format("{} images of {}x{}", n, rows, cols);
-  if (n_bytes > kMaxPayload) {
-    fail("{}: header declares {} = {} bytes, more than the 2^31 this reader accepts", file.string(),
-         what, n_bytes);
+  const std::optional<int64_t> n_bytes = checked_product(dims, kMaxPayload);
+  if (!n_bytes) {
+    fail("{}: header declares {} = {} bytes, more than the 2^31 this reader accepts",
+         file.string(), what, n * rows * cols);  // fits: n <= 2^31, rows, cols <= 2^12
   }
-  const std::vector<uint8_t> pixels = read_payload(in, n_bytes, 16, what);
+  const std::vector<uint8_t> pixels = read_payload(in, *n_bytes, 16, what);
   return Tensor::from<uint8_t>({n, 1, rows, cols}, pixels);
 }
 

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "octet/checked_math.h"
 #include "octet/error.h"
 
 namespace octet {
@@ -207,20 +208,20 @@ DType parse_descr(const std::string& descr, const fs::path& file) {
 // numel of `shape` with every multiplication checked, within kMaxDataBytes of `item` bytes.
 int64_t checked_numel(const Shape& shape, int64_t item, const fs::path& file) {
   if (shape.empty()) fail("{}: shape () is a scalar, expected rank >= 1", file.string());
-  int64_t numel = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] < 1) {
       fail("{}: shape {} has dimension {} = {}, expected every dimension >= 1", file.string(),
            shape_str(shape), i, shape[i]);
     }
-    if (__builtin_mul_overflow(numel, shape[i], &numel) || numel > kMaxDataBytes / item) {
-      fail(
-          "{}: shape {} holds more than {} elements of {} bytes, over the 2^33-byte limit of "
-          "this reader",
-          file.string(), shape_str(shape), kMaxDataBytes / item, item);
-    }
   }
-  return numel;
+  const std::optional<int64_t> numel = checked_product(shape, kMaxDataBytes / item);
+  if (!numel) {
+    fail(
+        "{}: shape {} holds more than {} elements of {} bytes, over the 2^33-byte limit of "
+        "this reader",
+        file.string(), shape_str(shape), kMaxDataBytes / item, item);
+  }
+  return *numel;
 }
 
 }  // namespace

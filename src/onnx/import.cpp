@@ -14,6 +14,7 @@
 #include "octet/error.h"
 #include "octet/onnx_io.h"
 #include "octet/runtime.h"
+#include "octet/text.h"
 #include "onnx/tensor_proto.h"
 
 namespace octet {
@@ -56,6 +57,32 @@ std::string read_model_bytes(const fs::path& file) {
   if (static_cast<uintmax_t>(in.gcount()) != size)
     fail("{}: read {} of {} bytes", file.string(), in.gcount(), size);
   return bytes;
+}
+
+// Every name in the model must be UTF-8 (ONNX strings are; JSON output and other tools need
+// it). `what` says which name, for the message.
+void check_utf8(const std::string& name, const std::string& where, const char* what) {
+  if (!is_valid_utf8(name)) fail("{}: {} '{}' is not valid UTF-8", where, what, printable(name));
+}
+
+void check_names_utf8(const onnx::ModelProto& model, const std::string& where) {
+  const onnx::GraphProto& g = model.graph();
+  check_utf8(g.name(), where, "graph name");
+  for (const auto& v : g.input()) check_utf8(v.name(), where, "graph input name");
+  for (const auto& v : g.output()) check_utf8(v.name(), where, "graph output name");
+  for (const auto& t : g.initializer()) check_utf8(t.name(), where, "initializer name");
+  for (const auto& n : g.node()) {
+    check_utf8(n.name(), where, "node name");
+    check_utf8(n.op_type(), where, "op type");
+    check_utf8(n.domain(), where, "node domain");
+    for (const auto& v : n.input()) check_utf8(v, where, "node input name");
+    for (const auto& v : n.output()) check_utf8(v, where, "node output name");
+    for (const auto& a : n.attribute()) check_utf8(a.name(), where, "attribute name");
+  }
+  for (const auto& e : model.metadata_props()) {
+    check_utf8(e.key(), where, "metadata key");
+    check_utf8(e.value(), where, "metadata value");
+  }
 }
 
 // The default-domain opset version; other domains may be imported but no node may use them
@@ -256,6 +283,7 @@ Graph load_onnx(const fs::path& file) {
   if (!model.ParseFromString(bytes)) fail("{}: not an ONNX model (protobuf parse failed)", where);
   if (!model.has_graph()) fail("{}: not an ONNX model (it has no graph)", where);
   const onnx::GraphProto& proto = model.graph();
+  check_names_utf8(model, where);
 
   Graph graph;
   graph.opset = default_opset(model, where);

@@ -3,6 +3,9 @@
 
 #include <cstring>
 #include <new>
+#include <optional>
+
+#include "octet/checked_math.h"
 
 namespace octet {
 
@@ -52,14 +55,11 @@ std::string shape_str(const Shape& shape) {
 }
 
 int64_t shape_numel(const Shape& shape, const std::string& what) {
-  int64_t n = 1;
-  for (int64_t d : shape) {
+  for (int64_t d : shape)
     if (d < 0) fail("{}: dimension {} in shape {} is negative", what, d, shape_str(shape));
-    if (d != 0 && n > kMaxElements / d)
-      fail("{}: shape {} has more than 2^62 elements", what, shape_str(shape));
-    n *= d;
-  }
-  return n;
+  const std::optional<int64_t> n = checked_product(shape, kMaxElements);
+  if (!n) fail("{}: shape {} has more than 2^62 elements", what, shape_str(shape));
+  return *n;
 }
 
 Tensor::Tensor(DType dtype, Shape shape)

@@ -8,10 +8,12 @@
 #include "octet/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -85,14 +87,34 @@ void write_all(int fd, std::string_view bytes, const fs::path& file) {
   }
 }
 
+// A process killed between creating its temporary and the rename (SIGKILL, power loss) leaves
+// `.<name>.tmp-<pid>` behind: hidden, and named after the file it was meant to become. Remove
+// those of processes that no longer exist, so leftovers live only until the next write of the
+// same file. A live pid (a concurrent writer, or an unrelated process that reused the pid) keeps
+// its file: removing a temp another writer is still filling would break that writer.
+void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    int pid = 0;
+    const char* first = name.data() + prefix.size();
+    const char* last = name.data() + name.size();
+    const auto [ptr, err] = std::from_chars(first, last, pid);
+    if (err != std::errc() || ptr != last || pid <= 0 || pid == ::getpid()) continue;
+    if (::kill(pid, 0) != 0 && errno == ESRCH) ::unlink(it->path().c_str());
+  }
+}
+
 }  // namespace
 
 void write_file_atomic(const fs::path& file, std::string_view bytes) {
   if (file.empty() || !file.has_filename())
     fail("'{}': cannot write: not a file name", file.string());
   const fs::path dir = checked_directory(file);
-  const fs::path temp =
-      dir / ("." + file.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  const std::string temp_prefix = "." + file.filename().string() + ".tmp-";
+  const fs::path temp = dir / (temp_prefix + std::to_string(::getpid()));
+  remove_stale_temporaries(dir, temp_prefix);
 
   TempFileGuard guard(temp);
   // O_TRUNC, not O_EXCL: a temp left by a crashed process that had our pid is garbage.

@@ -1,8 +1,6 @@
 // Flag parsing and data/model look-ups shared by the subcommands.
 #include "cli_common.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstdio>
 
 #include <fmt/ranges.h>
@@ -18,37 +16,6 @@ namespace octet::cli {
 
 namespace fs = std::filesystem;
 
-namespace {
-std::vector<std::string> split_commas(const std::string& text, const std::string& flag) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (true) {
-    const size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (item.empty()) fail("{}: '{}' has an empty item; expected a comma-separated list", flag, text);
-    items.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return items;
-}
-}  // namespace
-
-std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag,
-                                    int64_t min_value) {
-  std::vector<int64_t> values;
-  for (const auto& item : split_commas(text, flag)) {
-    int64_t v = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (ec != std::errc() || end != item.data() + item.size())
-      fail("{}: '{}' is not an integer", flag, item);
-    if (v < min_value)
-      fail("{}: value {} at position {} must be >= {}", flag, v, values.size() + 1, min_value);
-    values.push_back(v);
-  }
-  return values;
-}
-
 std::map<std::string, std::string> parse_overrides(const std::vector<std::string>& items) {
   std::map<std::string, std::string> out;
   const std::vector<std::string> methods = observer_methods();
@@ -63,18 +30,6 @@ std::map<std::string, std::string> parse_overrides(const std::vector<std::string
       fail("--override: tensor '{}' is given twice", name);
   }
   return out;
-}
-
-std::vector<float> parse_float_list(const std::string& text, const std::string& flag) {
-  std::vector<float> values;
-  for (const auto& item : split_commas(text, flag)) {
-    float v = 0;
-    auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (ec != std::errc() || end != item.data() + item.size() || !std::isfinite(v))
-      fail("{}: '{}' is not a finite number", flag, item);
-    values.push_back(v);
-  }
-  return values;
 }
 
 void NormalizeFlags::add_to(CLI::App& cmd) {

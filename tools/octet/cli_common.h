@@ -9,16 +9,11 @@
 #include <vector>
 
 #include "octet/data.h"
+#include "octet/error.h"
 #include "octet/graph.h"
+#include "number_list.h"
 
 namespace octet::cli {
-
-// "50,80,30" -> {50, 80, 30}; throws octet::Error naming `flag` on empty items, non-numbers or
-// values below `min_value`.
-std::vector<int64_t> parse_int_list(const std::string& text, const std::string& flag,
-                                    int64_t min_value);
-// "0.1307" or "0.485,0.456,0.406" -> floats; throws octet::Error naming `flag`.
-std::vector<float> parse_float_list(const std::string& text, const std::string& flag);
 
 // --override NAME=METHOD items -> {NAME: METHOD}; throws octet::Error naming the item when it
 // has no '=', an empty side, an unknown method, or repeats a NAME.
@@ -48,6 +43,20 @@ Dataset load_split(const std::filesystem::path& dir, Split split);
 // The data directory for a named data set: data/<name> under the working directory, or the
 // Debian package's copy of Fashion-MNIST. Throws octet::Error saying how to prepare it.
 std::filesystem::path default_data_dir(const std::string& dataset);
+
+// Runs `body` on the model read from `model_path`. The runtime names the node at fault ("node
+// 'fc1' (Gemm): ...") but not the file it came from: such an octet::Error is rethrown with
+// `model_path` in front, so that the CLI's one-line message names the file too.
+template <typename F>
+decltype(auto) naming_model(const std::string& model_path, F&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind("node ", 0) != 0) throw;
+    throw Error(model_path + ": " + what);
+  }
+}
 
 // Prints one JSON object on stdout (the only thing --json writes there).
 void print_json(const nlohmann::json& j);

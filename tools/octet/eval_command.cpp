@@ -34,12 +34,14 @@ void add_eval_command(CLI::App& app) {
     const Dataset test = load_split(flags->data, Split::kTest);
     EvalOptions options;
     options.limit = flags->limit;
-    const Session session(graph);
-    const EvalResult result = evaluate(session, test, norm, options);
+    const Session session = naming_model(flags->model, [&] { return Session(graph); });
+    const EvalResult result =
+        naming_model(flags->model, [&] { return evaluate(session, test, norm, options); });
     ModelSummary summary = summarize_model(flags->model, graph, result);
     if (!flags->reference.empty()) {
       const Graph ref_graph = load_onnx(flags->reference);
-      const EvalResult ref = evaluate(Session(ref_graph), test, norm, options);
+      const EvalResult ref = naming_model(
+          flags->reference, [&] { return evaluate(Session(ref_graph), test, norm, options); });
       summary.reference_accuracy = ref.accuracy;
       summary.agreement = top1_agreement(result.predictions, ref.predictions);
     }

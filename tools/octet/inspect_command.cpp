@@ -24,7 +24,8 @@ void add_inspect_command(CLI::App& app) {
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   cmd->callback([f] {
     const Graph g = load_onnx(f->model);
-    const Session session(g);  // checks that octet can run it, and how
+    // Checks that octet can run it, and how.
+    const Session session = naming_model(f->model, [&] { return Session(g); });
     std::optional<Graph> reference;
     if (!f->reference.empty()) reference = load_onnx(f->reference);
     const auto layers = describe_qdq_layers(g);

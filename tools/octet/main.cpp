@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "octet/error.h"
+#include "octet/text.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"octet: post-training quantization of neural networks (FP32 ONNX -> int8)"};
@@ -27,10 +28,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "octet: %s (see octet --help)\n", e.what());
     return 2;
   } catch (const octet::Error& e) {
-    std::fprintf(stderr, "octet: %s\n", e.what());
+    // printable: a name quoted from a file may hold a newline or bytes a terminal misreads.
+    std::fprintf(stderr, "octet: %s\n", octet::printable(e.what()).c_str());
     return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "octet: failed: %s\n", e.what());
+    std::fprintf(stderr, "octet: failed: %s\n", octet::printable(e.what()).c_str());
     return 1;
   }
   return 0;

@@ -109,7 +109,7 @@ void add_quantize_command(CLI::App& app) {
       holdout_pool = load_split(dir, Split::kTrain);
     }
     f->holdout.fill(r, holdout_pool ? &*holdout_pool : nullptr);
-    const QuantizeOutcome o = run_quantize(r);
+    const QuantizeOutcome o = naming_model(f->model, [&] { return run_quantize(r); });
     for (const auto& w : o.warnings) fmt::print(stderr, "octet: warning: {}\n", w);
     if (f->json)
       print_json(quantize_report_json(r, o));
