@@ -1,13 +1,14 @@
 // cnn_models_check: FP32 accuracy, int8 quantization, QDQ round trip, SQNR and batch-1 latency of
 // real CNNs (torchvision resnet18 / mobilenet_v2 from bench/make_torchvision_models.py).
 //
-//   cnn_models_check [--per-layer] MODELS_DIR [NAME ...]   (default: resnet18 mobilenet_v2)
+//   cnn_models_check [--per-layer] [--method M] MODELS_DIR [NAME ...]
+//                                            (default: minmax; resnet18 mobilenet_v2)
 //
 // For each NAME, with MODELS_DIR/{NAME.onnx, NAME.check_logits.npy, check_inputs.npy,
 // calib_inputs.npy}:
 //   1. FP32: run check_inputs [4,3,224,224]; per image rel = max|out - ref| / max|ref| <= 1e-4
 //      (the tolerance the generator checked its own float64 interpretation against).
-//   2. int8: the recommended preset calibrated on all of calib_inputs [32,...] (used as they
+//   2. int8: the recommended preset (activation observer M) calibrated on all of calib_inputs [32,...] (used as they
 //      are), saved as QDQ to MODELS_DIR/NAME.int8.onnx, reloaded; the reloaded model's outputs
 //      must be bit-identical to the in-memory quantized model's. When quantizing the graph as
 //      exported fails, the error is printed and kept in the JSON ("int8_error"), and, if the
@@ -116,9 +117,12 @@ struct Quantized {
   octet::Graph prepared;  // the FP32 graph as quantized (constants and BatchNorms folded)
 };
 
-// The recommended preset calibrated on every row of `calib_inputs`, in batches of 8.
-Quantized quantize(const octet::Graph& fp32, const Tensor& calib_inputs) {
-  octet::Calibrator calib(fp32, octet::QuantizeConfig::preset_named("recommended"));
+// The recommended preset with activation observer `method`, calibrated on every row of
+// `calib_inputs`, in batches of 8.
+Quantized quantize(const octet::Graph& fp32, const Tensor& calib_inputs, const std::string& method) {
+  octet::QuantizeConfig cfg = octet::QuantizeConfig::preset_named("recommended");
+  cfg.method = method;
+  octet::Calibrator calib(fp32, cfg);
   std::vector<int64_t> all(static_cast<size_t>(calib_inputs.dim(0)));
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
   octet::calibrate_on_tensor(calib, calib_inputs, all, 8, false, "calib_inputs.npy");
@@ -189,7 +193,8 @@ nlohmann::json per_layer_sqnr(const Quantized& q, const Tensor& input) {
   return rows;
 }
 
-nlohmann::json check_model(const fs::path& dir, const std::string& name, const Tensor& check,
+nlohmann::json check_model(const fs::path& dir, const std::string& name, const std::string& method,
+                           const Tensor& check,
                            const Tensor& calib_inputs, bool per_layer, bool& all_ok) {
   nlohmann::json j{{"model", name}};
   const octet::Graph fp32 = octet::load_onnx(dir / (name + ".onnx"));
@@ -204,7 +209,7 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const T
   // Identity copies of initializers, retried with those copies materialized (see below).
   std::optional<Quantized> q;
   try {
-    q = quantize(fp32, calib_inputs);
+    q = quantize(fp32, calib_inputs, method);
   } catch (const octet::Error& e) {
     j["int8_error"] = e.what();
     octet::Graph unshared = fp32;
@@ -215,7 +220,7 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const T
         "of initializers materialized as initializers of their own\n",
         name, e.what(), name, n_copies);
     j["workaround"] = fmt::format("{} Identity copies of initializers materialized", n_copies);
-    q = quantize(unshared, calib_inputs);
+    q = quantize(unshared, calib_inputs, method);
   }
   j["quantized_layers"] = q->model.layers.size();
   j["warnings"] = q->model.warnings;
@@ -262,10 +267,21 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const T
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool per_layer = argc > 1 && std::string(argv[1]) == "--per-layer";
-  if (per_layer) --argc, ++argv;
+  bool per_layer = false;
+  std::string method = "minmax";
+  for (; argc > 1; --argc, ++argv) {
+    const std::string a = argv[1];
+    if (a == "--per-layer") {
+      per_layer = true;
+    } else if (a == "--method" && argc > 2) {
+      method = argv[2];
+      --argc, ++argv;
+    } else {
+      break;
+    }
+  }
   if (argc < 2 || std::string(argv[1]).starts_with("-")) {
-    fmt::print(stderr, "usage: cnn_models_check [--per-layer] MODELS_DIR [NAME ...]\n");
+    fmt::print(stderr, "usage: cnn_models_check [--per-layer] [--method M] MODELS_DIR [NAME ...]\n");
     return 2;
   }
   const fs::path dir = argv[1];
@@ -280,12 +296,13 @@ int main(int argc, char** argv) {
         {"fp32_rel_tolerance", kFp32RelTolerance},
         {"sqnr_target_db", kSqnrTargetDb},
         {"preset", "recommended"},
+        {"method", method},
         {"calibration_samples", calib_inputs.dim(0)},
         {"timing", fmt::format("batch 1, median of {} runs after a warm-up", kTimedRuns)},
         {"models", nlohmann::json::array()}};
     for (const auto& name : names) {
       try {
-        summary["models"].push_back(check_model(dir, name, check, calib_inputs, per_layer, all_ok));
+        summary["models"].push_back(check_model(dir, name, method, check, calib_inputs, per_layer, all_ok));
       } catch (const octet::Error& e) {
         fmt::print("{:<13} ERROR: {}\n", name, e.what());
         summary["models"].push_back({{"model", name}, {"error", e.what()}, {"ok", false}});

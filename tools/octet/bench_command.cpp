@@ -60,8 +60,8 @@ void add_bench_command(CLI::App& app) {
       const Graph graph = load_onnx(path);
       options.norm = resolve_normalization(graph, path, f->normalize);
       options.model_norm = false;  // resolve_normalization already applied the model's
-      const Session session(graph);
-      for (auto& c : bench_session(session, path, options)) {
+      const Session session = naming_model(path, [&] { return Session(graph); });
+      for (auto& c : naming_model(path, [&] { return bench_session(session, path, options); })) {
         if (!f->json)
           fmt::print("{:<40} {:<5} batch {:>6} threads {:>2}  {:>12.3f} us/sample  {:>12.1f} "
                      "samples/s  ({}, {} runs)\n",

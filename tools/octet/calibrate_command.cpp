@@ -70,19 +70,21 @@ void add_calibrate_command(CLI::App& app) {
     const std::vector<int64_t> sample = sample_indices(source.size(), f->calib_count, f->seed);
     const auto [begin, end] = shard_rows(f->calib_count, shard, kCalibrationBatch);
     const std::vector<int64_t> part(sample.begin() + begin, sample.begin() + end);
-    Calibrator calib(fp32, config);
-    calib.set_drift_mark(std::max<int64_t>(0, drift_mark_for(f->calib_count) - begin));
-    if (source.npy())
-      calibrate_on_tensor(calib, *source.inputs, part, kCalibrationBatch, true, f->calib);
-    else
-      calibrate_on(calib, *source.set, part, norm, kCalibrationBatch);
-    const nlohmann::json stats = shard_statistics_json(calib, shard, draw);
+    const nlohmann::json stats = naming_model(f->model, [&] {
+      Calibrator calib(fp32, config);
+      calib.set_drift_mark(std::max<int64_t>(0, drift_mark_for(f->calib_count) - begin));
+      if (source.npy())
+        calibrate_on_tensor(calib, *source.inputs, part, kCalibrationBatch, true, f->calib);
+      else
+        calibrate_on(calib, *source.set, part, norm, kCalibrationBatch);
+      return shard_statistics_json(calib, shard, draw);
+    });
     write_file_atomic(f->output, stats.dump(1) + "\n");
     if (f->json)
       print_json({{"output", f->output},
                   {"shard", {{"index", shard.index}, {"count", shard.count}}},
                   {"rows", {begin, end}},
-                  {"samples", calib.n_samples()},
+                  {"samples", end - begin},
                   {"draw", draw.to_json()}});
     else
       fmt::print("shard {}/{}: observed samples [{}, {}) of {} ({} {}), statistics in {}\n",
