@@ -361,6 +361,17 @@ TEST_F(Cli, QuantizeBadMethodOptions) {
   expect_usage_error(base + "--act-symmetric --reduce-range", {"--act-symmetric", "--reduce-range"});
 }
 
+// demo names the data set after --data's directory (not after whether ./data/mnist exists):
+// a directory it cannot name is refused before anything is trained or written.
+TEST_F(Cli, DemoNamesTheDataSetAfterTheDataDirectory) {
+  expect_usage_error("demo --data . --workdir " + q(out_ / "work"), {"--data .", "--dataset"});
+  const fs::path digits = root() / "mnist";
+  if (!fs::exists(digits)) fs::create_directory_symlink(data(), digits);
+  const auto r = test::run_octet("demo --data " + q(digits) + " --workdir " + q(out_ / "work"));
+  EXPECT_NE(r.out.find("Data set mnist from"), std::string::npos) << r.out << r.err;
+  EXPECT_TRUE(fs::exists(out_ / "work" / "mnist_mlp_fp32.onnx")) << r.err;
+}
+
 TEST_F(Cli, TrainIsDeterministic) {
   const std::string args = "train --data " + q(data()) + " --hidden 16,8 --seed 7 -o ";
   const auto r = test::run_octet(args + q(out_ / "again.onnx"));

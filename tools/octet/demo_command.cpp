@@ -41,18 +41,33 @@ Graph train_or_load(const fs::path& model_path, const Dataset& train, const std:
   save_onnx(result.graph, model_path);
   return result.graph;
 }
+// Without --dataset, a --data directory names the data set by its last component
+// ("data/mnist" -> mnist): the MNIST constants and the output file names then follow the
+// directory given, not whether the working directory happens to hold data/mnist.
+std::string dataset_name(const DemoFlags& f) {
+  if (!f.dataset.empty()) return f.dataset;
+  if (f.data.empty()) return fs::is_directory("data/mnist") ? "mnist" : "fashion-mnist";
+  fs::path dir = fs::path(f.data).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  const std::string name = dir.filename().string();
+  if (name.empty() || name == "." || name == "..")
+    fail("--data {}: cannot name the data set from this path; give --dataset mnist|fashion-mnist",
+         f.data);
+  return name;
+}
 }  // namespace
 
 void add_demo_command(CLI::App& app) {
   auto flags = std::make_shared<DemoFlags>();
   CLI::App* cmd = app.add_subcommand("demo", "Train (or load) the reference MLP and evaluate it");
   cmd->add_option("--data", flags->data, "Directory with IDX files (overrides --dataset's)");
-  cmd->add_option("--dataset", flags->dataset, "mnist or fashion-mnist (default: mnist if data/mnist exists)")
+  cmd->add_option("--dataset", flags->dataset,
+                  "mnist or fashion-mnist (default: --data's directory name, else mnist if "
+                  "data/mnist exists)")
       ->check(CLI::IsMember({"mnist", "fashion-mnist"}));
   cmd->add_option("--workdir", flags->workdir, "Where models and the summary go")->capture_default_str();
   cmd->callback([flags] {
-    std::string dataset = flags->dataset;
-    if (dataset.empty()) dataset = fs::is_directory("data/mnist") ? "mnist" : "fashion-mnist";
+    const std::string dataset = dataset_name(*flags);
     const fs::path data_dir = flags->data.empty() ? default_data_dir(dataset) : fs::path(flags->data);
     fs::create_directories(flags->workdir);
     const Dataset train = load_split(data_dir, Split::kTrain);
