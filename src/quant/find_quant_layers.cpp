@@ -14,6 +14,12 @@ bool is_graph_output(const Graph& graph, const std::string& value) {
   return false;
 }
 
+bool is_graph_input(const Graph& graph, const std::string& value) {
+  for (const auto& in : graph.inputs)
+    if (in.name == value) return true;
+  return false;
+}
+
 // A Relu, or a Clip with constant bounds (ReLU6): either folds into the requantization clamp.
 bool is_foldable_activation(const Graph& graph, const Node& n) {
   if (n.op_type == "Relu") return true;
@@ -73,6 +79,10 @@ std::vector<std::string> quant_op_inputs(const Graph& graph, const Node& node) {
   }
   for (const auto& in : inputs)
     if (in.empty() || graph.initializer(in)) return {};  // a constant operand: stays float
+  // A view of a float graph input (the MLP's Flatten of the image) stays float: quantizing
+  // after it gives the same uint8 values as before it, with one Q/DQ pair instead of two.
+  const bool view = node.op_type == "Flatten" || node.op_type == "Reshape";
+  if (view && is_graph_input(graph, inputs[0])) return {};
   return inputs;
 }
 
