@@ -96,11 +96,13 @@ class CalibTools : public ::testing::Test {
     fs::create_directories(out_);
   }
   // Shard i/n statistics of `m` in dir (not out_): --calib-count 400 (4 batches of 100), seed 3.
-  fs::path shard(const fs::path& dir, int i, int n, const fs::path& m = model()) {
+  // `config` are quantization flags, given to calibrate as they would be to quantize.
+  fs::path shard(const fs::path& dir, int i, int n, const fs::path& m = model(),
+                 const std::string& config = "") {
     const fs::path f = dir / ("stats_" + std::to_string(i) + ".json");
     const auto r = test::run_octet("calibrate " + q(m) + " --calib " + q(data()) +
                                    " --calib-count 400 --seed 3 --shard " + std::to_string(i) +
-                                   "/" + std::to_string(n) + " -o " + q(f));
+                                   "/" + std::to_string(n) + config + " -o " + q(f));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return f;
   }
@@ -148,6 +150,33 @@ TEST_F(CalibTools, FourShardsGiveTheSinglePassModelByteForByte) {
   const std::string a = read_bytes(out_ / "single.onnx"), b = read_bytes(out_ / "merged.onnx");
   ASSERT_FALSE(a.empty());
   EXPECT_TRUE(a == b) << "4 merged shards differ from the single pass";
+}
+
+// calibrate takes every config flag quantize takes, so a sharded run can reproduce any single
+// pass; a shard made with other flags is refused by the merge.
+TEST_F(CalibTools, ShardsTakeQuantizeConfigFlags) {
+  const std::string config =
+      " --method percentile --percentile 99.9 --reduce-range --override relu1_out=minmax";
+  const auto single = test::run_octet("quantize " + q(model()) + " --calib " + q(data()) +
+                                      " --calib-count 400 --seed 3 --no-eval" + config + " -o " +
+                                      q(out_ / "single.onnx"));
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  const fs::path stats = dir_->path() / "stats_config";
+  fs::create_directories(stats);
+  std::string files;
+  for (int i = 0; i < 2; ++i) files += " " + q(shard(stats, i, 2, model(), config));
+  const auto merged = test::run_octet("quantize " + q(model()) + " --no-eval" + config +
+                                      " --stats" + files + " -o " + q(out_ / "merged.onnx"));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_TRUE(read_bytes(out_ / "single.onnx") == read_bytes(out_ / "merged.onnx"));
+  fresh_out();
+  expect_usage_error("quantize " + q(model()) + " --no-eval --stats" + files + " -o " +
+                         q(out_ / "m.onnx"),
+                     {"made with config"});
+  // The sample is the shards': flags that would draw another one are refused, not ignored.
+  expect_usage_error("quantize " + q(model()) + " --no-eval" + config + " --seed 4 --stats" +
+                         files + " -o " + q(out_ / "m.onnx"),
+                     {"--seed"});
 }
 
 TEST_F(CalibTools, StatsMergeRejectsBadShards) {

@@ -11,16 +11,17 @@
 #include "octet/error.h"
 #include "octet/onnx_io.h"
 #include "octet/random.h"
+#include "quant_config_flags.h"
 
 namespace octet::cli {
 
 void add_calibrate_command(CLI::App& app) {
   struct Flags {
-    std::string model, calib, calib_set = "train", method = "minmax", preset = "recommended",
-                              shard = "0/1", output;
+    std::string model, calib, calib_set = "train", shard = "0/1", output;
+    QuantConfigFlags quant;
     int64_t calib_count = 1000;
     uint64_t seed = 433;
-    bool per_channel = false, json = false;
+    bool json = false;
     NormalizeFlags normalize;
   };
   auto f = std::make_shared<Flags>();
@@ -35,11 +36,7 @@ void add_calibrate_command(CLI::App& app) {
   cmd->add_option("--calib-count", f->calib_count, "Calibration images in the whole sample")
       ->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed of the calibration sample")->capture_default_str();
-  cmd->add_option("--method", f->method, "Activation observer")->capture_default_str();
-  cmd->add_option("--preset", f->preset, "recommended or pytorch-default")
-      ->check(CLI::IsMember({"recommended", "pytorch-default"}))
-      ->capture_default_str();
-  cmd->add_flag("--per-channel", f->per_channel, "Per-channel weights");
+  f->quant.add_to(*cmd);  // the same flags as quantize: the merge checks the config matches
   cmd->add_option("--shard", f->shard, "i/n: observe the i-th of n contiguous parts (0-based)")
       ->capture_default_str();
   cmd->add_option("-o,--output", f->output, "Statistics file (.json)")->required();
@@ -49,9 +46,7 @@ void add_calibrate_command(CLI::App& app) {
     const ShardSpec shard = ShardSpec::parse(f->shard, "--shard");
     const Graph fp32 = load_onnx(f->model);
     const Normalization norm = resolve_normalization(fp32, f->model, f->normalize);
-    QuantizeConfig config = QuantizeConfig::preset_named(f->preset);
-    config.method = f->method;
-    if (f->per_channel) config.weight = QuantSpec::per_channel_weight(0);
+    const QuantizeConfig config = f->quant.config();
     const CalibSource source =
         load_calib_source(f->calib, f->calib_set, cmd->count("--calib-set") > 0, f->calib_count);
     // Shards are whole calibration batches (see shard_rows): at most one per batch.

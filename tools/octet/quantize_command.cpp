@@ -6,20 +6,18 @@
 #include "octet/npy.h"
 #include "octet/onnx_io.h"
 #include "calib_source.h"
+#include "quant_config_flags.h"
 #include "quantize_flow.h"
 
 namespace octet::cli {
 
 void add_quantize_command(CLI::App& app) {
   struct Flags {
-    std::string model, calib, calib_set = "train", data, method, weight_method = "minmax",
-                preset = "recommended", output;
-    double percentile = 99.99;
-    bool act_symmetric = false, reduce_range = false;
-    std::vector<std::string> overrides;
+    std::string model, calib, calib_set = "train", data, output;
+    QuantConfigFlags quant;
     int64_t calib_count = 1000;
     uint64_t seed = 433;
-    bool per_channel = false, json = false, no_eval = false;
+    bool json = false, no_eval = false;
     NormalizeFlags normalize;
     ThreadsFlag threads;
     std::vector<std::string> stats;
@@ -38,23 +36,7 @@ void add_quantize_command(CLI::App& app) {
       ->check(CLI::IsMember({"train", "test"}))->capture_default_str();
   cmd->add_option("--calib-count", f->calib_count, "Calibration images (drawn at random)")->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed of the calibration sample")->capture_default_str();
-  cmd->add_option("--method", f->method,
-                  "Activation observer (default: the preset's; auto picks per tensor the range with "
-                  "the lowest quantization error)")
-      ->check(CLI::IsMember(observer_methods()));
-  cmd->add_option("--weight-method", f->weight_method, "Weight observer (per channel with --per-channel)")
-      ->check(CLI::IsMember(observer_methods()))->capture_default_str();
-  cmd->add_option("--percentile", f->percentile, "P of --method percentile, in (0, 100]")
-      ->capture_default_str();
-  cmd->add_flag("--act-symmetric", f->act_symmetric,
-                "Symmetric int8 activations (256 levels around 0, stored as uint8 with zero point 128)");
-  cmd->add_flag("--reduce-range", f->reduce_range,
-                "7-bit activations (uint8 [0,127]): the fast AVX2 kernel path on CPUs without VNNI");
-  cmd->add_option("--override", f->overrides,
-                  "NAME=METHOD: observe activation or weight NAME with METHOD (repeatable)");
-  cmd->add_option("--preset", f->preset, "recommended or pytorch-default")
-      ->check(CLI::IsMember({"recommended", "pytorch-default"}))->capture_default_str();
-  cmd->add_flag("--per-channel", f->per_channel, "Per-channel weights (the recommended preset has them)");
+  f->quant.add_to(*cmd);
   cmd->add_option("--data", f->data, "Directory whose test split measures accuracy (default: --calib)");
   cmd->add_flag("--no-eval", f->no_eval, "Skip the before/after accuracy");
   cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
@@ -65,19 +47,16 @@ void add_quantize_command(CLI::App& app) {
   cmd->callback([f, cmd] {
     f->threads.apply();
     if (f->calib.empty() == f->stats.empty()) fail("quantize: give --calib DATA or --stats FILES");
+    // With --stats the sample is the one the shards drew: flags that choose another are refused
+    // rather than silently ignored.
+    for (const char* flag : {"--calib-set", "--calib-count", "--seed"})
+      if (!f->stats.empty() && cmd->count(flag) > 0)
+        fail("{}: not allowed with --stats (the shards' `octet calibrate` chose the sample)", flag);
     QuantizeRequest r;
     r.model_path = f->model;
     r.fp32 = load_onnx(f->model);
     r.norm = resolve_normalization(r.fp32, f->model, f->normalize);
-    r.config = QuantizeConfig::preset_named(f->preset);
-    if (!f->method.empty()) r.config.method = f->method;
-    r.config.weight_method = f->weight_method;
-    if (!(f->percentile > 0.0 && f->percentile <= 100.0))
-      fail("--percentile: {} is outside (0, 100]", f->percentile);
-    r.config.percentile = f->percentile;
-    r.config.set_activation_grid(f->act_symmetric, f->reduce_range);
-    r.config.overrides = parse_overrides(f->overrides);
-    if (f->per_channel) r.config.weight = QuantSpec::per_channel_weight(0);
+    r.config = f->quant.config();
     std::optional<CalibSource> source;
     if (!f->stats.empty())
       r.stats_files = f->stats;
