@@ -9,6 +9,23 @@
 
 namespace octet {
 
+namespace {
+
+// The session names the input that does not fit ("input 'x': got shape ..."), not where the
+// images came from: such an error gets the data set's source in front.
+template <typename F>
+Tensor naming_data(const Dataset& data, F&& run) {
+  try {
+    return run();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (what.rfind("input '", 0) != 0) throw;
+    throw Error(data.source + ": " + what);
+  }
+}
+
+}  // namespace
+
 EvalResult evaluate(const Session& session, const Dataset& data, const Normalization& norm,
                     const EvalOptions& options) {
   const int64_t n = options.limit < 0 ? data.size() : std::min(options.limit, data.size());
@@ -21,7 +38,9 @@ EvalResult evaluate(const Session& session, const Dataset& data, const Normaliza
   ProgressBar bar(n, "eval", options.show_progress);
   for (int64_t begin = 0; begin < n; begin += batch) {
     const int64_t end = std::min(n, begin + batch);
-    const Tensor logits = session.run(make_batch(data.images, begin, end, norm));
+    const Tensor logits = naming_data(data, [&] {
+      return session.run(make_batch(data.images, begin, end, norm));
+    });
     if (logits.dtype() != DType::kF32 || logits.rank() != 2 || logits.dim(0) != end - begin)
       fail("evaluate: model output has shape {} ({}), expected float32 [{},classes]",
            shape_str(logits.shape()), dtype_name(logits.dtype()), end - begin);

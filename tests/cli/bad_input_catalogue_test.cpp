@@ -146,7 +146,7 @@ std::string quantize(const fs::path& model, const fs::path& calib, const fs::pat
 }
 
 // Model cases: `edit` breaks the MLP; the broken file is run through `command` ("inspect",
-// "eval" or "quantize").
+// "eval", "compare" or "quantize").
 Case model_case(std::string name, std::string command,
                 std::function<void(onnx::ModelProto&)> edit, std::vector<std::string> needles) {
   auto make = [command, edit](const fs::path& dir, const fs::path& out) {
@@ -157,6 +157,9 @@ Case model_case(std::string name, std::string command,
     const fs::path data = make_data(dir / "data");
     if (command == "inspect") return "inspect " + q(model);
     if (command == "eval") return "eval " + q(model) + " --data " + q(data);
+    if (command == "compare")  // the broken file second: the message must name it, not the other
+      return "compare " + q(test::fixture("mlp_torch_flatten_gemm.onnx")) + " " + q(model) +
+             " --data " + q(data);
     return quantize(model, data, out);
   };
   needles.insert(needles.begin(), "bad.onnx");
@@ -216,6 +219,9 @@ std::vector<Case> catalogue() {
       "model is text", [](const std::string&) { return std::string("ir_version: 8\ngraph {}\n"); },
       {"not an ONNX model"}));
   c.push_back(model_case("unknown op", "inspect",
+                         [](M& m) { first_node(m, "Gemm")->set_op_type("Frobnicate"); },
+                         {"Frobnicate", "unsupported op"}));
+  c.push_back(model_case("unknown op, compare", "compare",
                          [](M& m) { first_node(m, "Gemm")->set_op_type("Frobnicate"); },
                          {"Frobnicate", "unsupported op"}));
   c.push_back(model_case("missing initializer", "eval",
@@ -363,6 +369,16 @@ std::vector<Case> catalogue() {
                           fs::create_directories(d / "train-images-idx3-ubyte");
                         },
                         {"train-images-idx3-ubyte", "is a directory"}));
+  // Calibration succeeds, the evaluation fails: the model must not be written either.
+  c.push_back({"evaluation images of another size", [](const fs::path& dir, const fs::path& out) {
+                 const fs::path calib = make_data(dir / "calib");
+                 const fs::path eval = make_data(dir / "eval");
+                 write_bytes(eval / "t10k-images-idx3-ubyte", idx_images(kTest, 20));
+                 return "quantize " + q(test::fixture("mlp_torch_flatten_gemm.onnx")) +
+                        " --calib " + q(calib) + " --calib-count 8 --data " + q(eval) + " -o " +
+                        q(out);
+               },
+               {"eval", "got shape [12,1,20,20]", "expects [-1,1,28,28]"}});
   c.push_back({"data directory is a file", [](const fs::path& dir, const fs::path& out) {
                  write_bytes(dir / "data", "not a directory");
                  return "train --data " + q(dir / "data") + " -o " + q(out);

@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "octet/compare.h"
 #include "octet/onnx_io.h"
+#include "octet/runtime.h"
 
 namespace octet::cli {
 
@@ -46,6 +47,10 @@ void add_compare_command(CLI::App& app) {
     if (cmd->count("--limit") && f->limit <= 0) fail("--limit: {} must be > 0", f->limit);
     const Graph fp32 = load_onnx(f->fp32);
     const Graph quant = load_onnx(f->quant);
+    // Build each model's runtime once here, so that a node error (unsupported op, bad attribute)
+    // names the file it is in; compare_models below runs both and could not tell them apart.
+    naming_model(f->fp32, [&] { Session check(fp32); });
+    naming_model(f->quant, [&] { Session check(quant); });
     const Normalization norm = resolve_normalization(fp32, f->fp32, f->normalize);
     const Dataset test = load_split(f->data, Split::kTest);
     CompareOptions options;

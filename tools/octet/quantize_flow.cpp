@@ -98,12 +98,12 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
   getrusage(RUSAGE_SELF, &usage);
   out.peak_rss_kb = usage.ru_maxrss;  // kilobytes on Linux
   for (const auto& w : out.model.warnings) out.warnings.push_back(w);
-  save_onnx(out.model.graph, r.output_path);
-
+  // Evaluate before saving: a failure here (e.g. test images of another size) leaves no file.
   if (r.test) {
     out.fp32_eval = r.fp32_eval ? *r.fp32_eval : evaluate(Session(r.fp32), *r.test, r.norm);
     out.int8_eval = evaluate(Session(out.model.graph), *r.test, r.norm);
   }
+  save_onnx(out.model.graph, r.output_path);
   out.comparison.push_back(model_stats("FP32", r.model_path, r.fp32, out.fp32_eval));
   out.comparison.push_back(model_stats("int8 " + r.config.preset, r.output_path, out.model.graph,
                                        out.int8_eval));
