@@ -109,46 +109,55 @@ class Observer {
   int64_t n_channels_ = 0;
 };
 
+// The observers whose statistic is one [min, max] per channel: range() is that statistic,
+// and the JSON form is the two float arrays. Subclasses say how a batch moves it.
+class RangeObserver : public Observer {
+ public:
+  ObservedRange range() const override;
+
+ protected:
+  RangeObserver(std::string tensor_name, int channel_axis);
+  // Folds the batch's values into lo/hi ([channels] each, already sized). -0.0 is taken as
+  // +0.0, so that the result does not depend on the order values or shards arrive in (min and
+  // max would otherwise keep whichever zero came first); the sign of a zero bound never changes
+  // the qparams (eq. 4 widens to 0 anyway).
+  static void fold_extremes(const Batch& batch, std::vector<float>& lo, std::vector<float>& hi);
+
+  std::vector<float> min_;  // [channels], empty until the first batch
+  std::vector<float> max_;
+
+ private:
+  void write_json(nlohmann::json& j) const override;
+  void read_json(const nlohmann::json& j, const std::string& where) override;
+};
+
 // PyTorch's MinMaxObserver (channel_axis -1) and PerChannelMinMaxObserver: the running minimum
-// and maximum of every value seen (eq. 16). -0.0 is recorded as +0.0, so that the result does
-// not depend on the order values or shards arrive in.
-class MinMaxObserver final : public Observer {
+// and maximum of every value seen (eq. 16).
+class MinMaxObserver final : public RangeObserver {
  public:
   explicit MinMaxObserver(std::string tensor_name, int channel_axis = -1);
-  ObservedRange range() const override;
   std::string method() const override { return "minmax"; }
   std::unique_ptr<Observer> clone() const override;
 
  private:
   void observe_batch(const Batch& batch) override;
   void merge_same(const Observer& other) override;
-  void write_json(nlohmann::json& j) const override;
-  void read_json(const nlohmann::json& j, const std::string& where) override;
-
-  std::vector<float> min_;  // [channels], empty until the first batch
-  std::vector<float> max_;
 };
 
 // PyTorch's MovingAverageMinMaxObserver / MovingAveragePerChannelMinMaxObserver (eq. 40): the
 // first batch sets (min, max); each later batch b moves them by c = 0.01 towards its own
 // extremes, min += c (min_b - min). The statistic depends on the batch order and size by design,
 // so it has no exact merge: merge() throws unless one side is empty.
-class MovingAverageObserver final : public Observer {
+class MovingAverageObserver final : public RangeObserver {
  public:
   static constexpr float kAveragingConstant = 0.01f;
   explicit MovingAverageObserver(std::string tensor_name, int channel_axis = -1);
-  ObservedRange range() const override;
   std::string method() const override { return "moving-average"; }
   std::unique_ptr<Observer> clone() const override;
 
  private:
   void observe_batch(const Batch& batch) override;
   void merge_same(const Observer& other) override;
-  void write_json(nlohmann::json& j) const override;
-  void read_json(const nlohmann::json& j, const std::string& where) override;
-
-  std::vector<float> min_;  // [channels], empty until the first batch
-  std::vector<float> max_;
 };
 
 // Options of the histogram methods.
