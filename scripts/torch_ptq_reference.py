@@ -17,10 +17,8 @@ set. Prints one JSON object on stdout:
 Needs only Debian's python3-torch, python3-numpy and python3-onnx; octet itself never runs it.
 """
 import argparse
-import gzip
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -33,81 +31,10 @@ import torch
 import torch.nn as nn
 from torch.ao.quantization import DeQuantStub, QuantStub
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "fixtures"))
+from fixture_common import sample_indices, read_idx, normalize, blas_in_use  # noqa: E402
+
 ENGINE = "onednn"   # Debian's PyTorch 1.13 has onednn and qnnpack, no fbgemm
-MASK64 = (1 << 64) - 1
-
-
-# ---------------------------------------------------------------- octet's sampler, ported exactly
-
-class Rng:
-    """SplitMix64, as octet's C++ Rng: state starts at the seed."""
-
-    def __init__(self, seed):
-        self.state = seed & MASK64
-
-    def next_u64(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK64
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
-        return z ^ (z >> 31)
-
-    def below(self, n):
-        """A value in [0, n) from the top 32 bits (multiply-shift, no modulo)."""
-        return ((self.next_u64() >> 32) * n) >> 32
-
-
-def shuffled_indices(n, rng):
-    """Fisher-Yates from the end: for i = n-1 down to 1, swap p[i] and p[below(i + 1)]."""
-    p = list(range(n))
-    for i in range(n - 1, 0, -1):
-        j = rng.below(i + 1)
-        p[i], p[j] = p[j], p[i]
-    return p
-
-
-def sample_indices(n, count, seed):
-    """The first `count` of a seeded shuffle of [0, n), sorted."""
-    if not 0 < count <= n:
-        raise ValueError(f"--calib-count {count}: must be in [1, {n}]")
-    return sorted(shuffled_indices(n, Rng(seed))[:count])
-
-
-# ---------------------------------------------------------------- shared helpers (kept in sync
-# by hand with tests/fixtures/make_*_fixture.py; each script stands alone)
-
-def read_idx(path):
-    """Reads an IDX file (.gz or raw) into a numpy uint8 array shaped by its header."""
-    if not os.path.exists(path) and os.path.exists(path + ".gz"):
-        path += ".gz"
-    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
-        data = f.read()
-    if data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path}: not an unsigned-byte IDX file (magic {data[:4].hex()})")
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim)]
-    arr = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
-    if arr.size != int(np.prod(dims)):
-        raise ValueError(f"{path}: header says {dims}, file has {arr.size} bytes of data")
-    return arr.reshape(dims)
-
-
-def blas_in_use():
-    """Runs an FP32 matmul, then lists the BLAS libraries mapped into this process."""
-    a = torch.randn(64, 64)
-    (a @ a).sum().item()
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1]
-            if re.search(r"lib(open)?blas|mkl_", os.path.basename(path)):
-                libs.add(os.path.realpath(path))
-    return sorted(libs)
-
-
-def normalize(pixels_u8, mean, std):
-    """octet's preprocessing, in float32: (p / 255 - mean) / std. pixels_u8: uint8 tensor."""
-    return (pixels_u8.float() / 255.0 - mean) / std
 
 
 # ---------------------------------------------------------------- ONNX MLP -> PyTorch
