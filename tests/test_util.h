@@ -2,8 +2,14 @@
 // and running the octet binary.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
+
+#include "octet/error.h"
 
 namespace octet::test {
 
@@ -34,5 +40,30 @@ struct CommandResult {
 };
 // Runs the octet CLI (OCTET_BINARY) with `args` (a shell-quoted argument string).
 CommandResult run_octet(const std::string& args);
+
+// The whole file (empty when it cannot be read).
+std::string read_bytes(const std::filesystem::path& p);
+// Writes `bytes` to `p`, replacing it; a failed write fails the calling test.
+void write_bytes(const std::filesystem::path& p, const std::string& bytes);
+// Appends `v` big-endian (IDX headers).
+void put_u32_be(std::string& out, uint32_t v);
+
+// Expects `body` to throw octet::Error whose message contains every one of `needles`.
+template <typename F>
+void expect_error(F&& body, std::initializer_list<std::string> needles) {
+  try {
+    body();
+    ADD_FAILURE() << "no octet::Error thrown";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    for (const auto& needle : needles)
+      EXPECT_NE(message.find(needle), std::string::npos)
+          << "message: " << message << "\nexpected to contain: " << needle;
+  }
+}
+template <typename F>
+void expect_error(F&& body, const std::string& needle) {
+  expect_error(std::forward<F>(body), {needle});
+}
 
 }  // namespace octet::test

@@ -26,22 +26,13 @@
 namespace octet {
 namespace {
 
+using test::read_bytes;
+using test::write_bytes;
+
 namespace fs = std::filesystem;
 
 std::string q(const fs::path& p) {
   return "'" + p.string() + "'";
-}
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // ---------------------------------------------------------------------------------------------

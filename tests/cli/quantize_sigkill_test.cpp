@@ -25,14 +25,9 @@
 namespace octet {
 namespace {
 
-namespace fs = std::filesystem;
+using test::read_bytes;
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+namespace fs = std::filesystem;
 
 // A 784-1024-1024-10 ReLU MLP (1.9 M weights: 7.5 MB in FP32, 1.9 MB quantized), big enough that
 // writing and syncing the output takes a while.

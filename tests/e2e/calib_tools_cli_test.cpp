@@ -18,35 +18,22 @@
 namespace octet {
 namespace {
 
+using test::put_u32_be;
+using test::read_bytes;
+using test::write_bytes;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-void put_u32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // One split of `n` 28x28 images: class c is a bright band in rows 2c..2c+7 over seeded noise.
 void write_split(const fs::path& dir, const std::string& prefix, uint32_t n, Rng& rng) {
   std::string images, labels;
-  put_u32(images, 0x803);
-  put_u32(images, n);
-  put_u32(images, 28);
-  put_u32(images, 28);
-  put_u32(labels, 0x801);
-  put_u32(labels, n);
+  put_u32_be(images, 0x803);
+  put_u32_be(images, n);
+  put_u32_be(images, 28);
+  put_u32_be(images, 28);
+  put_u32_be(labels, 0x801);
+  put_u32_be(labels, n);
   for (uint32_t i = 0; i < n; ++i) {
     const auto label = static_cast<uint8_t>(rng.below(10));
     labels.push_back(static_cast<char>(label));

@@ -23,44 +23,30 @@
 namespace octet {
 namespace {
 
+using test::put_u32_be;
+using test::read_bytes;
+using test::write_bytes;
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 // ---------------------------------------------------------------------------------------------
 // Writing IDX files (big-endian header: magic, then one uint32 per dimension, then the bytes).
 
-void put_u32(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-void write_bytes(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << p;
-}
-
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string idx_images(const std::vector<uint8_t>& pixels, uint32_t n, uint32_t magic = 0x803) {
   std::string out;
-  put_u32(out, magic);
-  put_u32(out, n);
-  put_u32(out, 28);
-  put_u32(out, 28);
+  put_u32_be(out, magic);
+  put_u32_be(out, n);
+  put_u32_be(out, 28);
+  put_u32_be(out, 28);
   out.append(pixels.begin(), pixels.end());
   return out;
 }
 
 std::string idx_labels(const std::vector<uint8_t>& labels, uint32_t magic = 0x801) {
   std::string out;
-  put_u32(out, magic);
-  put_u32(out, static_cast<uint32_t>(labels.size()));
+  put_u32_be(out, magic);
+  put_u32_be(out, static_cast<uint32_t>(labels.size()));
   out.append(labels.begin(), labels.end());
   return out;
 }

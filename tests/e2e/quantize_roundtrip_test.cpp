@@ -24,14 +24,9 @@
 namespace octet {
 namespace {
 
-namespace fs = std::filesystem;
+using test::read_bytes;
 
-std::string read_bytes(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+namespace fs = std::filesystem;
 
 Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
                std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {

@@ -14,12 +14,9 @@
 namespace octet::fuzz {
 namespace {
 
-namespace fs = std::filesystem;
+using test::read_bytes;
 
-std::string read_bytes(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+namespace fs = std::filesystem;
 
 // Feeds every file under tests/fuzz/<kind>/<target>/ to the target; returns the count.
 int replay(const Target& target, const char* kind) {

@@ -17,47 +17,25 @@
 namespace octet {
 namespace {
 
+using test::expect_error;
+using test::read_bytes;
+using test::write_bytes;
+
 namespace fs = std::filesystem;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_all(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
 void write_model(const onnx::ModelProto& model, const fs::path& p) {
   std::string bytes;
   ASSERT_TRUE(model.SerializeToString(&bytes));
-  write_all(p, bytes);
+  write_bytes(p, bytes);
 }
 
 onnx::ModelProto read_model(const fs::path& p) {
   onnx::ModelProto model;
-  EXPECT_TRUE(model.ParseFromString(read_all(p))) << p;
+  EXPECT_TRUE(model.ParseFromString(read_bytes(p))) << p;
   return model;
-}
-
-// Expects `body` to throw octet::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F body, std::initializer_list<std::string> needles) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    for (const auto& needle : needles)
-      EXPECT_NE(message.find(needle), std::string::npos)
-          << "message: " << message << "\nexpected to contain: " << needle;
-  }
 }
 
 void expect_load_error(const fs::path& file, std::initializer_list<std::string> needles) {
@@ -224,10 +202,10 @@ TEST(OnnxIo, SavingTwiceGivesIdenticalBytes) {
   save_onnx(original, dir / "b.onnx");
   // Export after import is a fixed point too: nothing in the bytes depends on history.
   save_onnx(load_onnx(dir / "a.onnx"), dir / "c.onnx");
-  const std::string a = read_all(dir / "a.onnx");
+  const std::string a = read_bytes(dir / "a.onnx");
   EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, read_all(dir / "b.onnx"));
-  EXPECT_EQ(a, read_all(dir / "c.onnx"));
+  EXPECT_EQ(a, read_bytes(dir / "b.onnx"));
+  EXPECT_EQ(a, read_bytes(dir / "c.onnx"));
 }
 
 TEST(OnnxIo, ExportedModelHasTheDocumentedHeaderAndOrder) {
@@ -292,7 +270,7 @@ TEST(OnnxIo, SaveIntoMissingDirectoryFailsAndCreatesNothing) {
 
 TEST(OnnxIo, SaveReplacesAnExistingFile) {
   test::TempDir dir;
-  write_all(dir / "m.onnx", "old");
+  write_bytes(dir / "m.onnx", "old");
   save_onnx(make_mlp(), dir / "m.onnx");
   EXPECT_EQ(load_onnx(dir / "m.onnx").nodes.size(), 4u);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()), 1);
@@ -498,7 +476,7 @@ TEST(OnnxIo, DirectoryIsNotAModel) {
 // A sparse 3 GiB file: refused from its size alone, before anything is read or allocated.
 TEST(OnnxIo, FileOverTwoGibIsRefused) {
   test::TempDir dir;
-  write_all(dir / "big.onnx", "");
+  write_bytes(dir / "big.onnx", "");
   std::error_code ec;
   fs::resize_file(dir / "big.onnx", uintmax_t{3} << 30, ec);
   if (ec) GTEST_SKIP() << "cannot make a sparse file here: " << ec.message();
@@ -507,23 +485,23 @@ TEST(OnnxIo, FileOverTwoGibIsRefused) {
 
 TEST(OnnxIo, GarbageFileIsNotAModel) {
   test::TempDir dir;
-  write_all(dir / "garbage.onnx", "this is plainly not a protobuf \xff\xff\xff\xff");
+  write_bytes(dir / "garbage.onnx", "this is plainly not a protobuf \xff\xff\xff\xff");
   expect_load_error(dir / "garbage.onnx",
                     {(dir / "garbage.onnx").string() + ": not an ONNX model"});
-  write_all(dir / "empty.onnx", "");
+  write_bytes(dir / "empty.onnx", "");
   expect_load_error(dir / "empty.onnx", {(dir / "empty.onnx").string(), "not an ONNX model"});
 }
 
 TEST(OnnxIo, TruncatedModelIsRejected) {
   test::TempDir dir;
   save_onnx(make_mlp(), dir / "full.onnx");
-  const std::string bytes = read_all(dir / "full.onnx");
+  const std::string bytes = read_bytes(dir / "full.onnx");
   // Cut points inside the graph (the weights make up most of the file). A cut in the tail,
   // after the graph, could leave a well-formed model without metadata, which is not an error.
   for (size_t cut :
        {size_t{1}, size_t{7}, bytes.size() / 4, bytes.size() / 2, bytes.size() * 9 / 10}) {
     SCOPED_TRACE(cut);
-    write_all(dir / "cut.onnx", bytes.substr(0, cut));
+    write_bytes(dir / "cut.onnx", bytes.substr(0, cut));
     expect_load_error(dir / "cut.onnx", {(dir / "cut.onnx").string()});
   }
 }

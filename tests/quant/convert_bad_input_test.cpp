@@ -23,6 +23,8 @@
 namespace octet {
 namespace {
 
+using test::expect_error;
+
 namespace fs = std::filesystem;
 
 Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
@@ -64,20 +66,6 @@ QuantizedModel quantize_mlp(const std::string& preset = "recommended") {
   Rng rng(5);
   calib.observe(random_f32({16, 6}, rng, -2.0f, 2.0f));
   return calib.convert();
-}
-
-// Expects `body` to throw octet::Error whose message contains every one of `needles`.
-template <typename F>
-void expect_error(F body, std::initializer_list<std::string> needles) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    for (const auto& needle : needles)
-      EXPECT_NE(message.find(needle), std::string::npos)
-          << "message: " << message << "\nexpected to contain: " << needle;
-  }
 }
 
 bool contains(const std::vector<std::string>& texts, const std::string& needle) {

@@ -9,9 +9,12 @@
 #include "octet/error.h"
 #include "octet/random.h"
 #include "runtime/op.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
+
+using test::expect_error;
 
 Tensor random_tensor(Shape shape, Rng& rng, float lo, float hi) {
   Tensor t(DType::kF32, std::move(shape));
@@ -61,17 +64,6 @@ TEST(BatchNormalization, MatchesTheFormulaPerChannel) {
                           b.data<float>()[ch];
       ASSERT_NEAR(y.data<float>()[i], want, 1e-5 * std::fabs(want) + 1e-6) << "index " << i;
     }
-  }
-}
-
-// Expects `body` to throw octet::Error whose message contains `needle`.
-template <typename F>
-void expect_error(F body, const std::string& needle) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown, expected one containing: " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
   }
 }
 

@@ -11,9 +11,12 @@
 #include "octet/random.h"
 #include "runtime/op.h"
 #include "runtime/ops/im2col.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
+
+using test::expect_error;
 
 Tensor random_tensor(Shape shape, Rng& rng) {
   Tensor t(DType::kF32, std::move(shape));
@@ -263,17 +266,6 @@ TEST(Conv, KernelShapeAttributeMustMatchTheWeights) {
   EXPECT_EQ(run_node(node, {x, w, b}).shape(), (Shape{1, 3, 5, 5}));
   node.attrs["kernel_shape"] = std::vector<int64_t>{3, 2};
   EXPECT_THROW(run_node(node, {x, w, b}), Error);
-}
-
-// Expects `body` to throw octet::Error whose message contains `needle`.
-template <typename F>
-void expect_error(F body, const std::string& needle) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown, expected one containing: " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
 }
 
 TEST(Conv, ShapeErrorsNameTheNode) {

@@ -12,9 +12,12 @@
 #include "octet/error.h"
 #include "octet/runtime.h"
 #include "runtime/op.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
+
+using test::expect_error;
 
 template <typename T>
 Tensor make(Shape shape, const std::vector<T>& values) {
@@ -60,16 +63,6 @@ void expect_values(const Tensor& got, const Shape& shape, const std::vector<T>& 
   const auto values = got.values<T>();
   for (size_t i = 0; i < want.size(); ++i)
     ASSERT_EQ(static_cast<int64_t>(values[i]), static_cast<int64_t>(want[i])) << "index " << i;
-}
-
-template <typename F>
-void expect_error(F body, const std::string& needle) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown, expected one with '" << needle << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
 }
 
 // ONNX Runtime's requantization, written out: float32 multiplier and product, ties to even.

@@ -11,9 +11,12 @@
 #include "octet/error.h"
 #include "octet/random.h"
 #include "runtime/op.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
+
+using test::expect_error;
 
 Tensor random_tensor(Shape shape, Rng& rng) {
   Tensor t(DType::kF32, std::move(shape));
@@ -284,17 +287,6 @@ TEST(GlobalPool, AverageAndMaxOverEachPlane) {
       EXPECT_NEAR(mean.data<float>()[p], sum / static_cast<double>(plane), 1e-7);
       EXPECT_EQ(max.data<float>()[p], static_cast<float>(best));
     }
-  }
-}
-
-// Expects `body` to throw octet::Error whose message contains `needle`.
-template <typename F>
-void expect_error(F body, const std::string& needle) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown, expected one containing: " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
   }
 }
 

@@ -11,9 +11,12 @@
 #include "octet/error.h"
 #include "octet/runtime.h"
 #include "runtime/op.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
+
+using test::expect_error;
 
 Tensor f32(Shape shape, std::vector<float> values) {
   return Tensor::from<float>(std::move(shape), values);
@@ -64,17 +67,6 @@ void expect_i64(const Tensor& t, const Shape& shape, const std::vector<int64_t>&
   ASSERT_EQ(t.shape(), shape) << shape_str(t.shape());
   const auto got = t.values<int64_t>();
   EXPECT_EQ(std::vector<int64_t>(got.begin(), got.end()), want);
-}
-
-// Expects `body` to throw octet::Error whose message contains `needle`.
-template <typename F>
-void expect_error(F body, const std::string& needle) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown, expected one with '" << needle << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,14 +15,10 @@
 namespace octet {
 namespace {
 
-namespace fs = std::filesystem;
+using test::expect_error;
+using test::read_bytes;
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+namespace fs = std::filesystem;
 
 // Names of the entries of `dir`, to prove no temporary file was left behind.
 std::vector<std::string> entries(const fs::path& dir) {
@@ -32,22 +28,10 @@ std::vector<std::string> entries(const fs::path& dir) {
   return names;
 }
 
-// Expects `body` to throw octet::Error whose message contains `needle`.
-template <typename F>
-void expect_error_containing(F body, const std::string& needle) {
-  try {
-    body();
-    ADD_FAILURE() << "no octet::Error thrown; expected one mentioning " << needle;
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos)
-        << "message: " << e.what() << "\nexpected to contain: " << needle;
-  }
-}
-
 TEST(AtomicFile, WritesNewFile) {
   test::TempDir dir;
   write_file_atomic(dir / "a.bin", std::string("hello\0world", 11));
-  EXPECT_EQ(read_all(dir / "a.bin"), std::string("hello\0world", 11));
+  EXPECT_EQ(read_bytes(dir / "a.bin"), std::string("hello\0world", 11));
   EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"a.bin"});
 }
 
@@ -55,7 +39,7 @@ TEST(AtomicFile, ReplacesExistingFile) {
   test::TempDir dir;
   write_file_atomic(dir / "a.bin", "old contents, longer than the new");
   write_file_atomic(dir / "a.bin", "new");
-  EXPECT_EQ(read_all(dir / "a.bin"), "new");
+  EXPECT_EQ(read_bytes(dir / "a.bin"), "new");
   EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"a.bin"});
 }
 
@@ -69,7 +53,7 @@ TEST(AtomicFile, WritesEmptyFile) {
 TEST(AtomicFile, MissingDirectoryIsNamedAndNothingIsCreated) {
   test::TempDir dir;
   const fs::path target = dir / "no_such_dir" / "a.bin";
-  expect_error_containing([&] { write_file_atomic(target, "x"); }, (dir / "no_such_dir").string());
+  expect_error([&] { write_file_atomic(target, "x"); }, (dir / "no_such_dir").string());
   EXPECT_FALSE(fs::exists(dir / "no_such_dir"));
   EXPECT_TRUE(entries(dir.path()).empty());
 }
@@ -77,7 +61,7 @@ TEST(AtomicFile, MissingDirectoryIsNamedAndNothingIsCreated) {
 TEST(AtomicFile, ParentThatIsAFileIsAnError) {
   test::TempDir dir;
   write_file_atomic(dir / "plain", "x");
-  expect_error_containing([&] { write_file_atomic(dir / "plain" / "a.bin", "y"); },
+  expect_error([&] { write_file_atomic(dir / "plain" / "a.bin", "y"); },
                           "not a directory");
 }
 
@@ -86,7 +70,7 @@ TEST(AtomicFile, ReadOnlyDirectoryIsNamed) {
   test::TempDir dir;
   fs::create_directory(dir / "ro");
   fs::permissions(dir / "ro", fs::perms::owner_read | fs::perms::owner_exec);
-  expect_error_containing([&] { write_file_atomic(dir / "ro" / "a.bin", "x"); }, "not writable");
+  expect_error([&] { write_file_atomic(dir / "ro" / "a.bin", "x"); }, "not writable");
   fs::permissions(dir / "ro", fs::perms::owner_all);
   EXPECT_TRUE(entries(dir / "ro").empty());
 }
@@ -96,7 +80,7 @@ TEST(AtomicFile, ReadOnlyDirectoryIsNamed) {
 TEST(AtomicFile, FailedRenameRemovesTemporary) {
   test::TempDir dir;
   fs::create_directories(dir / "model.onnx" / "inside");
-  expect_error_containing([&] { write_file_atomic(dir / "model.onnx", "data"); },
+  expect_error([&] { write_file_atomic(dir / "model.onnx", "data"); },
                           (dir / "model.onnx").string());
   EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"model.onnx"});
   EXPECT_TRUE(fs::is_directory(dir / "model.onnx" / "inside"));
@@ -134,7 +118,7 @@ TEST(AtomicFile, FailedWriteKeepsPreviousFileAndNoTemporary) {
 
   EXPECT_TRUE(threw);
   EXPECT_NE(message.find(target.string()), std::string::npos) << message;
-  EXPECT_EQ(read_all(target), previous);
+  EXPECT_EQ(read_bytes(target), previous);
   EXPECT_EQ(entries(dir.path()), std::vector<std::string>{"model.onnx"});
 }
 
@@ -144,7 +128,7 @@ TEST(AtomicFile, RelativePathUsesCurrentDirectory) {
   fs::current_path(dir.path());
   write_file_atomic("rel.bin", "abc");
   fs::current_path(old_cwd);
-  EXPECT_EQ(read_all(dir / "rel.bin"), "abc");
+  EXPECT_EQ(read_bytes(dir / "rel.bin"), "abc");
 }
 
 }  // namespace
