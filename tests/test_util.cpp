@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/op.h"
+
 namespace octet::test {
 
 namespace fs = std::filesystem;
@@ -71,6 +73,23 @@ void write_bytes(const fs::path& p, const std::string& bytes) {
   std::ofstream out(p, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   EXPECT_TRUE(out.good()) << "cannot write " << p;
+}
+
+Tensor random_uniform(Shape shape, Rng& rng, float lo, float hi) {
+  Tensor t(DType::kF32, std::move(shape));
+  for (float& v : t.values<float>()) v = rng.uniform(lo, hi);
+  return t;
+}
+
+Tensor run_node(const Node& node, const std::vector<Tensor>& inputs, int64_t opset) {
+  Graph graph;
+  graph.opset = opset;
+  const auto op = runtime::op_registry().at(node.op_type)(node, graph);
+  std::vector<const Tensor*> ptrs;
+  for (const Tensor& t : inputs) ptrs.push_back(t.empty() ? nullptr : &t);
+  std::vector<Tensor> outputs(node.outputs.size());
+  op->run(ptrs, outputs);
+  return outputs.at(0);
 }
 
 void put_u32_be(std::string& out, uint32_t v) {

@@ -8,8 +8,12 @@
 #include <filesystem>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "octet/error.h"
+#include "octet/graph.h"
+#include "octet/random.h"
+#include "octet/tensor.h"
 
 namespace octet::test {
 
@@ -47,6 +51,12 @@ std::string read_bytes(const std::filesystem::path& p);
 void write_bytes(const std::filesystem::path& p, const std::string& bytes);
 // Appends `v` big-endian (IDX headers).
 void put_u32_be(std::string& out, uint32_t v);
+
+// A float32 tensor of `shape`, values uniform in [lo, hi) from `rng`.
+Tensor random_uniform(Shape shape, Rng& rng, float lo = -1.0f, float hi = 1.0f);
+// Runs `node` alone through the op registry (in a graph of opset `opset`) and returns its first
+// output; an empty (default-constructed) Tensor stands for an omitted optional input.
+Tensor run_node(const Node& node, const std::vector<Tensor>& inputs, int64_t opset = 13);
 
 // Expects `body` to throw octet::Error whose message contains every one of `needles`.
 template <typename F>

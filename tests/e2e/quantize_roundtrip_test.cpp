@@ -24,6 +24,7 @@
 namespace octet {
 namespace {
 
+using test::random_uniform;
 using test::read_bytes;
 
 namespace fs = std::filesystem;
@@ -39,12 +40,6 @@ Node make_node(std::string name, std::string op, std::vector<std::string> inputs
   return n;
 }
 
-Tensor random_f32(Shape shape, Rng& rng, float lo, float hi) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(lo, hi);
-  return t;
-}
-
 // A small MLP unlike the fixtures: input [N, 20], a Gemm with transB = 0 (weights [K, N], so the
 // per-channel axis is 1) and a bias, a Relu, then a Gemm with transB = 1 and no bias.
 Graph make_small_mlp() {
@@ -56,9 +51,9 @@ Graph make_small_mlp() {
   g.nodes.push_back(make_node("fc1", "Gemm", {"x", "w1", "b1"}, {"h"}));
   g.nodes.push_back(make_node("relu1", "Relu", {"h"}, {"a"}));
   g.nodes.push_back(make_node("fc2", "Gemm", {"a", "w2"}, {"y"}, {{"transB", int64_t{1}}}));
-  g.initializers["w1"] = random_f32({20, 12}, rng, -0.5f, 0.5f);
-  g.initializers["b1"] = random_f32({12}, rng, -0.2f, 0.2f);
-  g.initializers["w2"] = random_f32({8, 12}, rng, -0.5f, 0.5f);
+  g.initializers["w1"] = random_uniform({20, 12}, rng, -0.5f, 0.5f);
+  g.initializers["b1"] = random_uniform({12}, rng, -0.2f, 0.2f);
+  g.initializers["w2"] = random_uniform({8, 12}, rng, -0.5f, 0.5f);
   return g;
 }
 
@@ -77,8 +72,8 @@ Model make_model(const std::string& name) {
   Rng rng(433);
   if (name == "small_mlp") {
     m.fp32 = make_small_mlp();
-    for (int b = 0; b < 3; ++b) m.calib_batches.push_back(random_f32({32, 20}, rng, -2.0f, 2.0f));
-    m.eval_batch = random_f32({50, 20}, rng, -2.0f, 2.0f);
+    for (int b = 0; b < 3; ++b) m.calib_batches.push_back(random_uniform({32, 20}, rng, -2.0f, 2.0f));
+    m.eval_batch = random_uniform({50, 20}, rng, -2.0f, 2.0f);
     m.calib_batches.push_back(m.eval_batch);
     return m;
   }

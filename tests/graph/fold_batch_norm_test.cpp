@@ -9,15 +9,12 @@
 #include "octet/passes.h"
 #include "octet/random.h"
 #include "octet/runtime.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
 
-Tensor random_tensor(Shape shape, Rng& rng, float lo, float hi) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(lo, hi);
-  return t;
-}
+using test::random_uniform;
 
 Node make_node(std::string name, std::string op_type, std::vector<std::string> inputs,
                std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
@@ -33,10 +30,10 @@ Node make_node(std::string name, std::string op_type, std::vector<std::string> i
 // Adds bn `name` over `channels` channels reading `in`, writing `out`, with random statistics.
 void add_bn(Graph& g, const std::string& name, const std::string& in, const std::string& out,
             int64_t channels, Rng& rng) {
-  g.initializers[name + ".weight"] = random_tensor({channels}, rng, 0.5f, 1.5f);
-  g.initializers[name + ".bias"] = random_tensor({channels}, rng, -0.5f, 0.5f);
-  g.initializers[name + ".running_mean"] = random_tensor({channels}, rng, -0.5f, 0.5f);
-  g.initializers[name + ".running_var"] = random_tensor({channels}, rng, 0.05f, 2.0f);
+  g.initializers[name + ".weight"] = random_uniform({channels}, rng, 0.5f, 1.5f);
+  g.initializers[name + ".bias"] = random_uniform({channels}, rng, -0.5f, 0.5f);
+  g.initializers[name + ".running_mean"] = random_uniform({channels}, rng, -0.5f, 0.5f);
+  g.initializers[name + ".running_var"] = random_uniform({channels}, rng, 0.05f, 2.0f);
   g.nodes.push_back(make_node(
       name, "BatchNormalization",
       {in, name + ".weight", name + ".bias", name + ".running_mean", name + ".running_var"}, {out},
@@ -50,10 +47,10 @@ Graph conv_bn_graph(bool conv_bias, int64_t group = 1) {
   const int64_t c = 4, m = 4;
   g.inputs.push_back({"x", DType::kF32, {2, c, 7, 6}, {"", "", "", ""}});
   g.outputs.push_back({"y", DType::kF32, {2, m, 7, 6}, {"", "", "", ""}});
-  g.initializers["conv1.weight"] = random_tensor({m, c / group, 3, 3}, rng, -1, 1);
+  g.initializers["conv1.weight"] = random_uniform({m, c / group, 3, 3}, rng, -1, 1);
   std::vector<std::string> conv_inputs = {"x", "conv1.weight"};
   if (conv_bias) {
-    g.initializers["conv1.bias"] = random_tensor({m}, rng, -1, 1);
+    g.initializers["conv1.bias"] = random_uniform({m}, rng, -1, 1);
     conv_inputs.push_back("conv1.bias");
   }
   g.nodes.push_back(make_node("conv1", "Conv", conv_inputs, {"conv1_out"},
@@ -66,7 +63,7 @@ Graph conv_bn_graph(bool conv_bias, int64_t group = 1) {
 // Runs `graph` on a fixed random input named `input` of shape `shape`.
 Tensor run(const Graph& graph, const Shape& shape, const std::string& input = "x") {
   Rng rng(99);
-  return Session(graph).run({{input, random_tensor(shape, rng, -1, 1)}}).at(0);
+  return Session(graph).run({{input, random_uniform(shape, rng, -1, 1)}}).at(0);
 }
 
 void expect_close(const Tensor& got, const Tensor& want) {
@@ -149,8 +146,8 @@ Graph gemm_bn_graph(bool trans_b, bool bias_2d) {
   Graph g;
   g.inputs.push_back({"x", DType::kF32, {3, 5}, {"", ""}});
   g.outputs.push_back({"y", DType::kF32, {3, 6}, {"", ""}});
-  g.initializers["fc.weight"] = random_tensor(trans_b ? Shape{6, 5} : Shape{5, 6}, rng, -1, 1);
-  g.initializers["fc.bias"] = random_tensor(bias_2d ? Shape{1, 6} : Shape{6}, rng, -1, 1);
+  g.initializers["fc.weight"] = random_uniform(trans_b ? Shape{6, 5} : Shape{5, 6}, rng, -1, 1);
+  g.initializers["fc.bias"] = random_uniform(bias_2d ? Shape{1, 6} : Shape{6}, rng, -1, 1);
   g.nodes.push_back(make_node("fc", "Gemm", {"x", "fc.weight", "fc.bias"}, {"fc_out"},
                               {{"transB", int64_t{trans_b ? 1 : 0}}, {"alpha", 0.5f}}));
   add_bn(g, "bn", "fc_out", "y", 6, rng);
@@ -221,7 +218,7 @@ TEST(FoldBatchNorm, LeavesOtherPatternsAlone) {
     g.nodes[1].attrs["training_mode"] = int64_t{1};
     EXPECT_EQ(fold_batch_norm(g), 0);
     Graph h = conv_bn_graph(true);
-    h.initializers["bn1.running_var"] = random_tensor({3}, rng, 0.5f, 1);
+    h.initializers["bn1.running_var"] = random_uniform({3}, rng, 0.5f, 1);
     EXPECT_EQ(fold_batch_norm(h), 0);
   }
   {  // Gemm with beta != 1.
@@ -235,7 +232,7 @@ TEST(FoldBatchNorm, FoldsAChainOfConvBnPairs) {
   Graph g = conv_bn_graph(true);
   Rng rng(51);
   g.nodes.back().outputs = {"relu_out"};
-  g.initializers["conv2.weight"] = random_tensor({4, 4, 1, 1}, rng, -1, 1);
+  g.initializers["conv2.weight"] = random_uniform({4, 4, 1, 1}, rng, -1, 1);
   g.nodes.push_back(make_node("conv2", "Conv", {"relu_out", "conv2.weight"}, {"conv2_out"}));
   add_bn(g, "bn2", "conv2_out", "y", 4, rng);
   const Tensor want = run(g, {2, 4, 7, 6});

@@ -18,6 +18,7 @@ namespace octet {
 namespace {
 
 using test::expect_error;
+using test::random_uniform;
 using test::read_bytes;
 using test::write_bytes;
 
@@ -40,12 +41,6 @@ onnx::ModelProto read_model(const fs::path& p) {
 
 void expect_load_error(const fs::path& file, std::initializer_list<std::string> needles) {
   expect_error([&] { load_onnx(file); }, needles);
-}
-
-Tensor random_f32(Shape shape, Rng& rng) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(-1.0f, 1.0f);
-  return t;
 }
 
 template <typename T>
@@ -78,10 +73,10 @@ Graph make_mlp() {
   g.nodes.push_back(make_node("relu1", "Relu", {"h1"}, {"a1"}));
   g.nodes.push_back(make_node("fc2", "Gemm", {"a1", "fc2.weight", "fc2.bias"}, {"logits"},
                               {{"transB", int64_t{1}}}));
-  g.initializers["fc1.weight"] = random_f32({16, 784}, rng);
-  g.initializers["fc1.bias"] = random_f32({16}, rng);
-  g.initializers["fc2.weight"] = random_f32({10, 16}, rng);
-  g.initializers["fc2.bias"] = random_f32({10}, rng);
+  g.initializers["fc1.weight"] = random_uniform({16, 784}, rng);
+  g.initializers["fc1.bias"] = random_uniform({16}, rng);
+  g.initializers["fc2.weight"] = random_uniform({10, 16}, rng);
+  g.initializers["fc2.bias"] = random_uniform({10}, rng);
   g.metadata[kNormalizeKey] = "0.1307,0.3081";
   g.metadata["octet.source"] = "onnx_io_test";
   return g;

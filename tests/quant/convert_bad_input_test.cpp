@@ -24,6 +24,7 @@ namespace octet {
 namespace {
 
 using test::expect_error;
+using test::random_uniform;
 
 namespace fs = std::filesystem;
 
@@ -38,12 +39,6 @@ Node make_node(std::string name, std::string op, std::vector<std::string> inputs
   return n;
 }
 
-Tensor random_f32(Shape shape, Rng& rng, float lo = -1.0f, float hi = 1.0f) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(lo, hi);
-  return t;
-}
-
 // x [N, 6] -> fc1 (Gemm, transB) -> relu1 -> fc2 (Gemm, transB) -> y [N, 3].
 Graph make_mlp() {
   Rng rng(11);
@@ -54,17 +49,17 @@ Graph make_mlp() {
   g.nodes.push_back(make_node("fc1", "Gemm", {"x", "w1", "b1"}, {"h"}, {{"transB", int64_t{1}}}));
   g.nodes.push_back(make_node("relu1", "Relu", {"h"}, {"a"}));
   g.nodes.push_back(make_node("fc2", "Gemm", {"a", "w2", "b2"}, {"y"}, {{"transB", int64_t{1}}}));
-  g.initializers["w1"] = random_f32({4, 6}, rng);
-  g.initializers["b1"] = random_f32({4}, rng, 0.1f, 0.5f);
-  g.initializers["w2"] = random_f32({3, 4}, rng);
-  g.initializers["b2"] = random_f32({3}, rng);
+  g.initializers["w1"] = random_uniform({4, 6}, rng);
+  g.initializers["b1"] = random_uniform({4}, rng, 0.1f, 0.5f);
+  g.initializers["w2"] = random_uniform({3, 4}, rng);
+  g.initializers["b2"] = random_uniform({3}, rng);
   return g;
 }
 
 QuantizedModel quantize_mlp(const std::string& preset = "recommended") {
   Calibrator calib(make_mlp(), QuantizeConfig::preset_named(preset));
   Rng rng(5);
-  calib.observe(random_f32({16, 6}, rng, -2.0f, 2.0f));
+  calib.observe(random_uniform({16, 6}, rng, -2.0f, 2.0f));
   return calib.convert();
 }
 
@@ -99,8 +94,8 @@ TEST(ConvertBadInput, CalibrateOnNoIndicesIsAnError) {
 TEST(ConvertBadInput, NanNamesTheTensorAndTheSample) {
   Calibrator calib(make_mlp(), QuantizeConfig::preset_named("recommended"));
   Rng rng(3);
-  calib.observe(random_f32({4, 6}, rng));
-  Tensor bad = random_f32({8, 6}, rng);
+  calib.observe(random_uniform({4, 6}, rng));
+  Tensor bad = random_uniform({8, 6}, rng);
   bad.data<float>()[5 * 6 + 2] = std::numeric_limits<float>::quiet_NaN();
   expect_error([&] { calib.observe(bad); }, {"'x'", "sample 9"});
 }
@@ -108,7 +103,7 @@ TEST(ConvertBadInput, NanNamesTheTensorAndTheSample) {
 TEST(ConvertBadInput, InfinityNamesTheTensorAndTheSample) {
   Calibrator calib(make_mlp(), QuantizeConfig::preset_named("pytorch-default"));
   Rng rng(4);
-  Tensor bad = random_f32({3, 6}, rng);
+  Tensor bad = random_uniform({3, 6}, rng);
   bad.data<float>()[2 * 6] = -std::numeric_limits<float>::infinity();
   expect_error([&] { calib.observe(bad); }, {"'x'", "sample 2"});
 }
@@ -144,7 +139,7 @@ TEST(ConvertBadInput, ZeroWeightChannelGetsEpsilonScaleAndAWarning) {
   for (int k = 0; k < 6; ++k) w1[2 * 6 + k] = 0.0f;  // output channel 2 of fc1
   Calibrator calib(g, QuantizeConfig::preset_named("recommended"));
   Rng rng(5);
-  calib.observe(random_f32({16, 6}, rng));
+  calib.observe(random_uniform({16, 6}, rng));
   const QuantizedModel q = calib.convert();
   const LayerQuantInfo& fc1 = q.layers.at(0);
   ASSERT_EQ(fc1.weight.scale.size(), 4u);
@@ -152,7 +147,7 @@ TEST(ConvertBadInput, ZeroWeightChannelGetsEpsilonScaleAndAWarning) {
   EXPECT_GT(fc1.weight.scale[0], FLT_EPSILON);
   EXPECT_EQ(fc1.eps_channels, std::vector<int64_t>{2});
   EXPECT_TRUE(contains(q.warnings, "w1")) << ::testing::PrintToString(q.warnings);
-  EXPECT_NO_THROW(Session(q.graph).run(random_f32({2, 6}, rng)));
+  EXPECT_NO_THROW(Session(q.graph).run(random_uniform({2, 6}, rng)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,7 +255,7 @@ void expect_bad_zero_point(const Tensor& zero_point, const std::string& type_nam
   const NodeRef dequant = node_producing(g, "x_dq");
   g.initializers["x_z"] = zero_point;
   Rng rng(9);
-  const Tensor x = random_f32({2, 6}, rng);
+  const Tensor x = random_uniform({2, 6}, rng);
   expect_node_error([&] { Session(g).run(x); }, quant, {type_name});
   // describe_qdq_layers (octet inspect) reads the same parameters.
   expect_node_error([&] { describe_qdq_layers(g); }, dequant, {type_name});

@@ -15,12 +15,8 @@ namespace octet {
 namespace {
 
 using test::expect_error;
-
-Tensor random_tensor(Shape shape, Rng& rng, float lo, float hi) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(lo, hi);
-  return t;
-}
+using test::random_uniform;
+using test::run_node;
 
 Node bn_node(std::map<std::string, Attribute> attrs = {}) {
   Node node;
@@ -32,26 +28,16 @@ Node bn_node(std::map<std::string, Attribute> attrs = {}) {
   return node;
 }
 
-Tensor run_node(const Node& node, const std::vector<Tensor>& inputs) {
-  const Graph graph;
-  const auto op = runtime::op_registry().at(node.op_type)(node, graph);
-  std::vector<const Tensor*> ptrs;
-  for (const Tensor& t : inputs) ptrs.push_back(&t);
-  std::vector<Tensor> outputs(node.outputs.size());
-  op->run(ptrs, outputs);
-  return outputs.at(0);
-}
-
 TEST(BatchNormalization, MatchesTheFormulaPerChannel) {
   Rng rng(11);
   for (const Shape& shape :
        {Shape{2, 3, 4, 5}, Shape{4, 6}, Shape{2, 2, 7}, Shape{1, 2, 2, 3, 2}}) {
     const int64_t c = shape[1];
-    const Tensor x = random_tensor(shape, rng, -2, 2);
-    const Tensor scale = random_tensor({c}, rng, 0.5f, 1.5f);
-    const Tensor b = random_tensor({c}, rng, -0.5f, 0.5f);
-    const Tensor mean = random_tensor({c}, rng, -0.5f, 0.5f);
-    const Tensor var = random_tensor({c}, rng, 0.01f, 2.0f);
+    const Tensor x = random_uniform(shape, rng, -2, 2);
+    const Tensor scale = random_uniform({c}, rng, 0.5f, 1.5f);
+    const Tensor b = random_uniform({c}, rng, -0.5f, 0.5f);
+    const Tensor mean = random_uniform({c}, rng, -0.5f, 0.5f);
+    const Tensor var = random_uniform({c}, rng, 0.01f, 2.0f);
     const float eps = 1e-3f;
     const Tensor y = run_node(bn_node({{"epsilon", eps}}), {x, scale, b, mean, var});
     ASSERT_EQ(y.shape(), shape);
@@ -69,8 +55,8 @@ TEST(BatchNormalization, MatchesTheFormulaPerChannel) {
 
 TEST(BatchNormalization, RefusesTrainingModeAndBadShapes) {
   Rng rng(12);
-  const Tensor x = random_tensor({2, 3, 2, 2}, rng, -1, 1);
-  const Tensor p3 = random_tensor({3}, rng, 0.5f, 1), p2 = random_tensor({2}, rng, 0.5f, 1);
+  const Tensor x = random_uniform({2, 3, 2, 2}, rng, -1, 1);
+  const Tensor p3 = random_uniform({3}, rng, 0.5f, 1), p2 = random_uniform({2}, rng, 0.5f, 1);
   expect_error(
       [&] {
         run_node(bn_node({{"training_mode", int64_t{1}}}), {x, p3, p3, p3, p3});

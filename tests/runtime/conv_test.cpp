@@ -17,24 +17,8 @@ namespace octet {
 namespace {
 
 using test::expect_error;
-
-Tensor random_tensor(Shape shape, Rng& rng) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(-1.0f, 1.0f);
-  return t;
-}
-
-// Runs `node` (inputs in0.., output out0) through the registry; an empty tensor is an omitted
-// optional input.
-Tensor run_node(const Node& node, const std::vector<Tensor>& inputs) {
-  const Graph graph;
-  const auto op = runtime::op_registry().at(node.op_type)(node, graph);
-  std::vector<const Tensor*> ptrs;
-  for (const Tensor& t : inputs) ptrs.push_back(t.empty() ? nullptr : &t);
-  std::vector<Tensor> outputs(node.outputs.size());
-  op->run(ptrs, outputs);
-  return outputs.at(0);
-}
+using test::random_uniform;
+using test::run_node;
 
 struct ConvCase {
   ConvCase(std::string label_, Shape x_, Shape w_, int64_t group_ = 1,
@@ -152,9 +136,9 @@ Node conv_node(const ConvCase& c) {
 void check_case(const ConvCase& c, uint64_t seed) {
   SCOPED_TRACE(c.label);
   Rng rng(seed);
-  const Tensor x = random_tensor(c.x, rng);
-  const Tensor w = random_tensor(c.w, rng);
-  const Tensor b = c.bias ? random_tensor({c.w[0]}, rng) : Tensor();
+  const Tensor x = random_uniform(c.x, rng);
+  const Tensor w = random_uniform(c.w, rng);
+  const Tensor b = c.bias ? random_uniform({c.w[0]}, rng) : Tensor();
   std::vector<double> magnitude;
   const Tensor want = reference_conv(c, x, w, c.bias ? &b : nullptr, &magnitude);
   const Tensor got = run_node(conv_node(c), {x, w, b});
@@ -261,8 +245,8 @@ TEST(Conv, KernelShapeAttributeMustMatchTheWeights) {
   Node node = conv_node(c);
   node.attrs["kernel_shape"] = std::vector<int64_t>{3, 3};
   Rng rng(1);
-  const Tensor x = random_tensor(c.x, rng), w = random_tensor(c.w, rng),
-               b = random_tensor({3}, rng);
+  const Tensor x = random_uniform(c.x, rng), w = random_uniform(c.w, rng),
+               b = random_uniform({3}, rng);
   EXPECT_EQ(run_node(node, {x, w, b}).shape(), (Shape{1, 3, 5, 5}));
   node.attrs["kernel_shape"] = std::vector<int64_t>{3, 2};
   EXPECT_THROW(run_node(node, {x, w, b}), Error);
@@ -271,58 +255,58 @@ TEST(Conv, KernelShapeAttributeMustMatchTheWeights) {
 TEST(Conv, ShapeErrorsNameTheNode) {
   Rng rng(2);
   ConvCase c{"errors", {1, 4, 5, 5}, {2, 3, 3, 3}};
-  const Tensor x = random_tensor({1, 4, 5, 5}, rng);
+  const Tensor x = random_uniform({1, 4, 5, 5}, rng);
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 3, 3, 3}, rng), random_tensor({2}, rng)});
+        run_node(conv_node(c), {x, random_uniform({2, 3, 3, 3}, rng), random_uniform({2}, rng)});
       },
       "node 'conv1' (Conv): input 1 has 3 channels per group, input 0 has 4");
   c.group = 3;
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({3, 1, 3, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({3, 1, 3, 3}, rng), Tensor()});
       },
       "not a multiple of group 3");
   c.group = 2;
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({3, 2, 3, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({3, 2, 3, 3}, rng), Tensor()});
       },
       "input 1 has 3 output channels, not a multiple of group 2");
   c.group = 1;
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 4, 3, 3}, rng), random_tensor({3}, rng)});
+        run_node(conv_node(c), {x, random_uniform({2, 4, 3, 3}, rng), random_uniform({3}, rng)});
       },
       "input 2 has shape [3], expected [2]");
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 4, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({2, 4, 3}, rng), Tensor()});
       },
       "rank 3");
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 4, 7, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({2, 4, 7, 3}, rng), Tensor()});
       },
       "the output would be empty");
   c.pads = {1, 1};
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 4, 3, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({2, 4, 3, 3}, rng), Tensor()});
       },
       "attribute 'pads' = [1,1] has 2 values, expected 4");
   c.pads = {};
   c.auto_pad = "SAME";
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 4, 3, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({2, 4, 3, 3}, rng), Tensor()});
       },
       "auto_pad 'SAME' is not one of");
   c.auto_pad = "";
   c.strides = {0, 1};
   expect_error(
       [&] {
-        run_node(conv_node(c), {x, random_tensor({2, 4, 3, 3}, rng), Tensor()});
+        run_node(conv_node(c), {x, random_uniform({2, 4, 3, 3}, rng), Tensor()});
       },
       "attribute 'strides' = [0,1] has a value 0, expected >= 1");
 }

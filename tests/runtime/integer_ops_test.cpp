@@ -18,6 +18,7 @@ namespace octet {
 namespace {
 
 using test::expect_error;
+using test::run_node;
 
 template <typename T>
 Tensor make(Shape shape, const std::vector<T>& values) {
@@ -43,17 +44,6 @@ Node make_node(const std::string& op_type, size_t n_inputs,
   node.outputs = {"out0"};
   node.attrs = std::move(attrs);
   return node;
-}
-
-// Runs the registry's op for `node`; an empty Tensor is an omitted optional input.
-Tensor run_node(const Node& node, const std::vector<Tensor>& inputs) {
-  Graph graph;
-  const auto op = runtime::op_registry().at(node.op_type)(node, graph);
-  std::vector<const Tensor*> ptrs;
-  for (const Tensor& t : inputs) ptrs.push_back(t.empty() ? nullptr : &t);
-  std::vector<Tensor> outputs(1);
-  op->run(ptrs, outputs);
-  return outputs[0];
 }
 
 template <typename T>

@@ -17,22 +17,8 @@ namespace octet {
 namespace {
 
 using test::expect_error;
-
-Tensor random_tensor(Shape shape, Rng& rng) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) v = rng.uniform(-1.0f, 1.0f);
-  return t;
-}
-
-Tensor run_node(const Node& node, const std::vector<Tensor>& inputs) {
-  const Graph graph;
-  const auto op = runtime::op_registry().at(node.op_type)(node, graph);
-  std::vector<const Tensor*> ptrs;
-  for (const Tensor& t : inputs) ptrs.push_back(&t);
-  std::vector<Tensor> outputs(node.outputs.size());
-  op->run(ptrs, outputs);
-  return outputs.at(0);
-}
+using test::random_uniform;
+using test::run_node;
 
 struct PoolCase {
   PoolCase(std::string label_, Shape x_, std::vector<int64_t> kernel_,
@@ -153,7 +139,7 @@ Tensor reference_pool(const PoolCase& c, const Tensor& x, bool is_max) {
 void check_case(const PoolCase& c, bool is_max, uint64_t seed) {
   SCOPED_TRACE(c.label + (is_max ? " (MaxPool)" : " (AveragePool)"));
   Rng rng(seed);
-  const Tensor x = random_tensor(c.x, rng);
+  const Tensor x = random_uniform(c.x, rng);
   const Tensor want = reference_pool(c, x, is_max);
   const Tensor got = run_node(pool_node(is_max ? "MaxPool" : "AveragePool", c), {x});
   ASSERT_EQ(got.shape(), want.shape())
@@ -263,7 +249,7 @@ TEST(MaxPool, PropagatesNaN) {
 TEST(GlobalPool, AverageAndMaxOverEachPlane) {
   Rng rng(9);
   for (const Shape& shape : {Shape{2, 3, 5, 4}, Shape{1, 2, 7}, Shape{2, 2, 2, 3, 2}}) {
-    const Tensor x = random_tensor(shape, rng);
+    const Tensor x = random_uniform(shape, rng);
     Node node;
     node.name = "gap";
     node.inputs = {"x"};
@@ -292,7 +278,7 @@ TEST(GlobalPool, AverageAndMaxOverEachPlane) {
 
 TEST(Pool, ErrorsNameTheNode) {
   Rng rng(3);
-  const Tensor x = random_tensor({1, 2, 4, 4}, rng);
+  const Tensor x = random_uniform({1, 2, 4, 4}, rng);
   Node node = pool_node("MaxPool", {"", {}, {2, 2}});
   node.outputs = {"y", "indices"};
   expect_error([&] { run_node(node, {x}); },

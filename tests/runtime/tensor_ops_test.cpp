@@ -17,6 +17,7 @@ namespace octet {
 namespace {
 
 using test::expect_error;
+using test::run_node;
 
 Tensor f32(Shape shape, std::vector<float> values) {
   return Tensor::from<float>(std::move(shape), values);
@@ -35,22 +36,6 @@ Node make_node(const std::string& op_type, size_t n_inputs,
   node.outputs = {"out0"};
   node.attrs = std::move(attrs);
   return node;
-}
-
-// Builds the node's op from the registry, in a graph of `opset`, and runs it; an empty Tensor
-// in `inputs` is an omitted optional input.
-Tensor run_node(const Node& node, const std::vector<Tensor>& inputs, int64_t opset = 13) {
-  Graph graph;
-  graph.opset = opset;
-  const auto& registry = runtime::op_registry();
-  const auto it = registry.find(node.op_type);
-  if (it == registry.end()) throw std::logic_error(node.op_type + " is not registered");
-  const auto op = it->second(node, graph);
-  std::vector<const Tensor*> ptrs;
-  for (const Tensor& t : inputs) ptrs.push_back(t.empty() ? nullptr : &t);
-  std::vector<Tensor> outputs(node.outputs.size());
-  op->run(ptrs, outputs);
-  return outputs.at(0);
 }
 
 void expect_f32(const Tensor& t, const Shape& shape, const std::vector<float>& want,
