@@ -1,7 +1,7 @@
 // cnn_models_check: FP32 accuracy, int8 quantization, QDQ round trip, SQNR and batch-1 latency of
 // real CNNs (torchvision resnet18 / mobilenet_v2 from bench/make_torchvision_models.py).
 //
-//   cnn_models_check [--per-layer] [--method M] MODELS_DIR [NAME ...]
+//   cnn_models_check [--per-layer] [--method M] [--no-bias-correction] MODELS_DIR [NAME ...]
 //                                            (default: minmax; resnet18 mobilenet_v2)
 //
 // For each NAME, with MODELS_DIR/{NAME.onnx, NAME.check_logits.npy, check_inputs.npy,
@@ -9,7 +9,7 @@
 //   1. FP32: run check_inputs [4,3,224,224]; per image rel = max|out - ref| / max|ref| <= 1e-4
 //      (the tolerance the generator checked its own float64 interpretation against).
 //   2. int8: the recommended preset (activation observer M) calibrated on all of calib_inputs [32,...] (used as they
-//      are), saved as QDQ to MODELS_DIR/NAME.int8.onnx, reloaded; the reloaded model's outputs
+//      are), its biases then corrected on the same inputs (unless --no-bias-correction), saved as QDQ to MODELS_DIR/NAME.int8.onnx, reloaded; the reloaded model's outputs
 //      must be bit-identical to the in-memory quantized model's. When quantizing the graph as
 //      exported fails, the error is printed and kept in the JSON ("int8_error"), and, if the
 //      graph has Identity copies of initializers, the rest runs on a copy with those made into
@@ -117,16 +117,24 @@ struct Quantized {
   octet::Graph prepared;  // the FP32 graph as quantized (constants and BatchNorms folded)
 };
 
-// The recommended preset with activation observer `method`, calibrated on every row of
-// `calib_inputs`, in batches of 8.
-Quantized quantize(const octet::Graph& fp32, const Tensor& calib_inputs, const std::string& method) {
+struct QuantOptions {
+  std::string method = "minmax";  // the activation observer
+  bool bias_correction = true;
+};
+
+// The recommended preset with activation observer `opts.method`, calibrated on every row of
+// `calib_inputs`, in batches of 8, and bias-corrected on them.
+Quantized quantize(const octet::Graph& fp32, const Tensor& calib_inputs, const QuantOptions& opts) {
   octet::QuantizeConfig cfg = octet::QuantizeConfig::preset_named("recommended");
-  cfg.method = method;
+  cfg.method = opts.method;
+  cfg.bias_correction = opts.bias_correction;
   octet::Calibrator calib(fp32, cfg);
   std::vector<int64_t> all(static_cast<size_t>(calib_inputs.dim(0)));
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
   octet::calibrate_on_tensor(calib, calib_inputs, all, 8, false, "calib_inputs.npy");
   Quantized q{calib.convert(), nullptr, calib.prepared_graph()};
+  if (cfg.bias_correction)
+    octet::correct_biases(q.model, q.prepared, octet::calibration_batches(calib_inputs, all, 8));
   q.session = std::make_unique<octet::Session>(q.model.graph);
   return q;
 }
@@ -193,7 +201,7 @@ nlohmann::json per_layer_sqnr(const Quantized& q, const Tensor& input) {
   return rows;
 }
 
-nlohmann::json check_model(const fs::path& dir, const std::string& name, const std::string& method,
+nlohmann::json check_model(const fs::path& dir, const std::string& name, const QuantOptions& opts,
                            const Tensor& check,
                            const Tensor& calib_inputs, bool per_layer, bool& all_ok) {
   nlohmann::json j{{"model", name}};
@@ -209,7 +217,7 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const s
   // Identity copies of initializers, retried with those copies materialized (see below).
   std::optional<Quantized> q;
   try {
-    q = quantize(fp32, calib_inputs, method);
+    q = quantize(fp32, calib_inputs, opts);
   } catch (const octet::Error& e) {
     j["int8_error"] = e.what();
     octet::Graph unshared = fp32;
@@ -220,7 +228,7 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const s
         "of initializers materialized as initializers of their own\n",
         name, e.what(), name, n_copies);
     j["workaround"] = fmt::format("{} Identity copies of initializers materialized", n_copies);
-    q = quantize(unshared, calib_inputs, method);
+    q = quantize(unshared, calib_inputs, opts);
   }
   j["quantized_layers"] = q->model.layers.size();
   j["warnings"] = q->model.warnings;
@@ -268,20 +276,22 @@ nlohmann::json check_model(const fs::path& dir, const std::string& name, const s
 
 int main(int argc, char** argv) {
   bool per_layer = false;
-  std::string method = "minmax";
+  QuantOptions opts;
   for (; argc > 1; --argc, ++argv) {
     const std::string a = argv[1];
     if (a == "--per-layer") {
       per_layer = true;
     } else if (a == "--method" && argc > 2) {
-      method = argv[2];
+      opts.method = argv[2];
       --argc, ++argv;
+    } else if (a == "--no-bias-correction") {
+      opts.bias_correction = false;
     } else {
       break;
     }
   }
   if (argc < 2 || std::string(argv[1]).starts_with("-")) {
-    fmt::print(stderr, "usage: cnn_models_check [--per-layer] [--method M] MODELS_DIR [NAME ...]\n");
+    fmt::print(stderr, "usage: cnn_models_check [--per-layer] [--method M] [--no-bias-correction] MODELS_DIR [NAME ...]\n");
     return 2;
   }
   const fs::path dir = argv[1];
@@ -296,13 +306,14 @@ int main(int argc, char** argv) {
         {"fp32_rel_tolerance", kFp32RelTolerance},
         {"sqnr_target_db", kSqnrTargetDb},
         {"preset", "recommended"},
-        {"method", method},
+        {"method", opts.method},
+        {"bias_correction", opts.bias_correction},
         {"calibration_samples", calib_inputs.dim(0)},
         {"timing", fmt::format("batch 1, median of {} runs after a warm-up", kTimedRuns)},
         {"models", nlohmann::json::array()}};
     for (const auto& name : names) {
       try {
-        summary["models"].push_back(check_model(dir, name, method, check, calib_inputs, per_layer, all_ok));
+        summary["models"].push_back(check_model(dir, name, opts, check, calib_inputs, per_layer, all_ok));
       } catch (const octet::Error& e) {
         fmt::print("{:<13} ERROR: {}\n", name, e.what());
         summary["models"].push_back({{"model", name}, {"error", e.what()}, {"ok", false}});

@@ -41,6 +41,11 @@ struct QuantizeConfig {
   // Layers (QuantLayer::node names) left in FP32: no weight quantization and no Q/DQ around them
   // unless a quantized neighbour needs its activation quantized (mixed precision, --max-drop).
   std::set<std::string> fp32_layers;
+  // Empirical bias correction after convert (correct_biases, docs/quantization.md §22): on in
+  // "recommended", off in "pytorch-default" (PyTorch's eager PTQ does not do it). It needs the
+  // calibration inputs a second time, so it is applied by whoever holds them (run_quantize);
+  // it is not part of the statistics' identity (describe()), since shards never apply it.
+  bool bias_correction = true;
 
   // "recommended": int8 symmetric per-channel weights, uint8 [0,255] affine activations.
   // "pytorch-default": torch.ao.quantization.default_qconfig (uint8 [0,127] affine
@@ -102,6 +107,7 @@ struct LayerQuantInfo {
   ObservedRange input_range, output_range;  // what the observers saw (empty when unknown)
   QParams input, output, weight;            // activations per tensor; weight per channel or not
   std::string weight_q;                     // the int8 weight initializer in the QDQ graph
+  std::string bias_q;                       // the int32 bias initializer; "" when no bias
   std::vector<float> bias_scale;
   std::vector<int64_t> eps_channels;        // weight channels whose scale fell back to eps
 };
@@ -114,6 +120,20 @@ struct QuantizedModel {
   std::map<std::string, std::string> methods;
   std::vector<std::string> warnings;  // e.g. a constant tensor whose scale fell back to eps
 };
+
+// What empirical bias correction did to one layer.
+struct BiasCorrection {
+  std::string layer;           // QuantLayer::node
+  double max_abs_shift = 0.0;  // the largest |mean(y_q[c]) - mean(y[c])| it removed
+};
+
+// Empirical bias correction (docs/quantization.md §22): layer by layer in graph order, moves
+// each quantized layer's int32 bias by the mean difference between the quantized model's
+// pre-activation output and the FP32 model's `fp32` (the Calibrator's prepared_graph()) over
+// `batches` (float inputs [B, ...] of the single graph input). Layers without a bias are left
+// alone. Throws octet::Error when `batches` is empty or the graph has several inputs.
+std::vector<BiasCorrection> correct_biases(QuantizedModel& q, const Graph& fp32,
+                                           const std::vector<Tensor>& batches);
 
 // prepare + calibrate + convert. Not thread-safe (observe() updates observers).
 class Calibrator {
@@ -227,5 +247,12 @@ void calibrate_on_tensor(Calibrator& calib, const Tensor& inputs,
                          const std::vector<int64_t>& indices, int64_t batch = 100,
                          bool show_progress = true,
                          const std::string& source = "calibration inputs");
+
+// The same samples as calibrate_on / calibrate_on_tensor observe, as the list of batches they
+// run (for correct_biases, which needs the calibration inputs a second time).
+std::vector<Tensor> calibration_batches(const Dataset& data, const std::vector<int64_t>& indices,
+                                        const Normalization& norm, int64_t batch = 100);
+std::vector<Tensor> calibration_batches(const Tensor& inputs, const std::vector<int64_t>& indices,
+                                        int64_t batch = 100);
 
 }  // namespace octet

@@ -22,4 +22,18 @@ void calibrate_on(Calibrator& calib, const Dataset& data, const std::vector<int6
   bar.close();
 }
 
+std::vector<Tensor> calibration_batches(const Dataset& data, const std::vector<int64_t>& indices,
+                                        const Normalization& norm, int64_t batch) {
+  batch = std::max<int64_t>(1, batch);
+  std::vector<Tensor> batches;
+  for (size_t begin = 0; begin < indices.size(); begin += static_cast<size_t>(batch)) {
+    const size_t end = std::min(indices.size(), begin + static_cast<size_t>(batch));
+    batches.push_back(make_batch(data.images,
+                                 std::vector<int64_t>(indices.begin() + static_cast<std::ptrdiff_t>(begin),
+                                                      indices.begin() + static_cast<std::ptrdiff_t>(end)),
+                                 norm));
+  }
+  return batches;
+}
+
 }  // namespace octet

@@ -53,4 +53,14 @@ void calibrate_on_tensor(Calibrator& calib, const Tensor& inputs,
   bar.close();
 }
 
+std::vector<Tensor> calibration_batches(const Tensor& inputs, const std::vector<int64_t>& indices,
+                                        int64_t batch) {
+  batch = std::max<int64_t>(1, batch);
+  std::vector<Tensor> batches;
+  for (size_t begin = 0; begin < indices.size(); begin += static_cast<size_t>(batch))
+    batches.push_back(gather_rows(inputs, indices, begin,
+                                  std::min(indices.size(), begin + static_cast<size_t>(batch))));
+  return batches;
+}
+
 }  // namespace octet

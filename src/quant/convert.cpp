@@ -190,6 +190,7 @@ QuantizedModel Calibrator::convert(const std::set<std::string>& fp32_layers) con
         nodes.push_back(qdq_node("DequantizeLinear", b_base, b_base + "_q", b_base + "_dq", false,
                                  bias_qp.axis));
         node.inputs[2] = b_base + "_dq";
+        info.bias_q = b_base + "_q";
       }
       result.layers.push_back(std::move(info));
     }

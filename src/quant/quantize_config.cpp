@@ -16,6 +16,7 @@ QuantizeConfig QuantizeConfig::preset_named(const std::string& name) {
     cfg.activation = QuantSpec::pytorch_default_activation();
     cfg.weight = QuantSpec::pytorch_default_weight();
     cfg.quantize_graph_outputs = true;
+    cfg.bias_correction = false;
   } else {
     fail("--preset: unknown preset '{}' (known: recommended, pytorch-default)", name);
   }

@@ -345,6 +345,38 @@ TEST_F(Cli, QuantizeBadMethodOptions) {
   expect_usage_error(base + "--method kl", {"--method"});
   expect_usage_error(base + "--percentile 0", {"--percentile"});
   expect_usage_error(base + "--act-symmetric --reduce-range", {"--act-symmetric", "--reduce-range"});
+  expect_usage_error(base + "--bias-correction --no-bias-correction",
+                     {"--bias-correction", "--no-bias-correction"});
+}
+
+// The recommended preset corrects the biases (one report entry per layer); --no-bias-correction
+// gives the same graph with only the int32 bias initializers different; pytorch-default is off.
+TEST_F(Cli, BiasCorrectionIsTheRecommendedDefault) {
+  const fs::path on = out_ / "on.onnx", off = out_ / "off.onnx", pt = out_ / "pt.onnx";
+  const std::string base = "quantize " + q(model()) + " --calib " + q(data()) +
+                           " --calib-count 100 --no-eval --json ";
+  const auto r_on = test::run_octet(base + "-o " + q(on));
+  ASSERT_EQ(r_on.exit_code, 0) << r_on.err;
+  const json j_on = json::parse(r_on.out);
+  ASSERT_TRUE(j_on["bias_correction"].is_array()) << r_on.out;
+  EXPECT_EQ(j_on["bias_correction"].size(), j_on["layers"].size());
+  const auto r_off = test::run_octet(base + "--no-bias-correction -o " + q(off));
+  ASSERT_EQ(r_off.exit_code, 0) << r_off.err;
+  EXPECT_TRUE(json::parse(r_off.out)["bias_correction"].is_null());
+  const auto r_pt = test::run_octet(base + "--preset pytorch-default -o " + q(pt));
+  ASSERT_EQ(r_pt.exit_code, 0) << r_pt.err;
+  EXPECT_TRUE(json::parse(r_pt.out)["bias_correction"].is_null());
+
+  const Graph a = load_onnx(on), b = load_onnx(off);
+  ASSERT_EQ(a.initializers.size(), b.initializers.size());
+  int differ = 0;
+  for (const auto& [name, t] : a.initializers) {
+    const Tensor& u = *b.initializer(name);
+    if (std::equal(t.raw(), t.raw() + t.nbytes(), u.raw())) continue;
+    ++differ;
+    EXPECT_EQ(t.dtype(), DType::kI32) << name << " differs but is not an int32 bias";
+  }
+  EXPECT_GT(differ, 0);
 }
 
 // demo names the data set after --data's directory (not after whether ./data/mnist exists):

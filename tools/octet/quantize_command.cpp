@@ -17,7 +17,7 @@ void add_quantize_command(CLI::App& app) {
     QuantConfigFlags quant;
     int64_t calib_count = 1000;
     uint64_t seed = 433;
-    bool json = false, no_eval = false;
+    bool json = false, no_eval = false, bias_correction = false, no_bias_correction = false;
     NormalizeFlags normalize;
     ThreadsFlag threads;
     std::vector<std::string> stats;
@@ -39,6 +39,10 @@ void add_quantize_command(CLI::App& app) {
   f->quant.add_to(*cmd);
   cmd->add_option("--data", f->data, "Directory whose test split measures accuracy (default: --calib)");
   cmd->add_flag("--no-eval", f->no_eval, "Skip the before/after accuracy");
+  cmd->add_flag("--bias-correction", f->bias_correction,
+                "Empirical bias correction on the calibration images (the recommended preset's "
+                "default)");
+  cmd->add_flag("--no-bias-correction", f->no_bias_correction, "Leave the biases as converted");
   cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   f->normalize.add_to(*cmd);
@@ -57,6 +61,9 @@ void add_quantize_command(CLI::App& app) {
     r.fp32 = load_onnx(f->model);
     r.norm = resolve_normalization(r.fp32, f->model, f->normalize);
     r.config = f->quant.config();
+    if (f->bias_correction && f->no_bias_correction)
+      fail("--bias-correction with --no-bias-correction: give one");
+    if (f->bias_correction || f->no_bias_correction) r.config.bias_correction = f->bias_correction;
     std::optional<CalibSource> source;
     if (!f->stats.empty())
       r.stats_files = f->stats;

@@ -1,6 +1,8 @@
 // The quantize workflow shared by `octet quantize` and `octet demo`.
 #include "quantize_flow.h"
 
+#include "calib_source.h"
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <sys/resource.h>
@@ -52,6 +54,32 @@ Dataset draw_holdout(const QuantizeRequest& r, const std::vector<int64_t>& calib
                         holdout_indices(pool.size(), r.holdout_count, r.holdout_seed, exclude));
 }
 
+// The calibration batches again, for bias correction. After a merge of shard statistics they
+// are re-read from the source the shards recorded and re-drawn with their seed: the merged
+// model then equals the single pass's, byte for byte.
+std::vector<Tensor> bias_correction_batches(const QuantizeRequest& r,
+                                            const std::vector<int64_t>& calib_indices,
+                                            const std::optional<CalibrationDraw>& merged) {
+  if (!merged) {
+    return r.calib_inputs ? calibration_batches(*r.calib_inputs, calib_indices, kCalibrationBatch)
+                          : calibration_batches(*r.calib, calib_indices, r.norm, kCalibrationBatch);
+  }
+  CalibSource source;
+  try {
+    source = load_calib_source(merged->source, merged->split == "npy" ? "train" : merged->split,
+                               merged->split != "npy", merged->count);
+  } catch (const Error& e) {
+    fail("bias correction needs the shards' calibration images again: {} (or give "
+         "--no-bias-correction)", e.what());
+  }
+  if (source.size() != merged->set_size)
+    fail("{}: {} samples, but the shards drew from {} (bias correction needs the same images; or "
+         "give --no-bias-correction)", merged->source, source.size(), merged->set_size);
+  const std::vector<int64_t> indices = sample_indices(merged->set_size, merged->count, merged->seed);
+  return source.npy() ? calibration_batches(*source.inputs, indices, merged->batch)
+                      : calibration_batches(*source.set, indices, r.norm, merged->batch);
+}
+
 }  // namespace
 
 QuantizeOutcome run_quantize(const QuantizeRequest& r) {
@@ -92,6 +120,10 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
   }
   const auto convert_start = Clock::now();
   out.model = out.mixed ? calib.convert(out.mixed->fp32_layers) : calib.convert();
+  if (r.config.bias_correction) {
+    const std::vector<Tensor> batches = bias_correction_batches(r, calib_indices, out.merged_draw);
+    out.bias_corrections = correct_biases(out.model, calib.prepared_graph(), batches);
+  }
   seconds += std::chrono::duration<double>(Clock::now() - convert_start).count();
   out.calibration_seconds = seconds;
   rusage usage{};
@@ -172,6 +204,11 @@ void print_quantize_report(const QuantizeOutcome& o) {
   fmt::print("Observers and quantization parameters:\n{}\n", format_layer_table(o.model.layers));
   fmt::print("Range chosen by:\n");
   for (const auto& [tensor, method] : o.model.methods) fmt::print("  {:<28} {}\n", tensor, method);
+  if (!o.bias_corrections.empty()) {
+    fmt::print("Bias correction (largest per-channel mean shift removed):\n");
+    for (const auto& bc : o.bias_corrections)
+      fmt::print("  {:<28} {:.6g}\n", bc.layer, bc.max_abs_shift);
+  }
   fmt::print("Calibration: {:.3f} s, peak RSS {} MB\n\n", o.calibration_seconds,
              o.peak_rss_kb / 1024);
   if (o.preview) fmt::print("Layer 1 weights:\n{}\n", format_weight_preview(*o.preview));
@@ -216,6 +253,14 @@ nlohmann::json sensitivity_json(const std::vector<LayerSensitivity>& rows) {
   return j;
 }
 
+nlohmann::json bias_correction_json(const QuantizeRequest& r, const QuantizeOutcome& o) {
+  if (!r.config.bias_correction) return nullptr;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& bc : o.bias_corrections)
+    layers.push_back({{"layer", bc.layer}, {"max_abs_shift", bc.max_abs_shift}});
+  return layers;
+}
+
 nlohmann::json calibration_json(const QuantizeRequest& r) {
   return {{"source", r.calib_inputs ? r.calib_inputs_source : r.calib->source},
           {"count", r.calib_count},
@@ -247,6 +292,7 @@ nlohmann::json quantize_report_json(const QuantizeRequest& r, const QuantizeOutc
           {"warnings", o.warnings},
           {"layers", layers_to_json(o.model.layers)},
           {"methods", o.model.methods},
+          {"bias_correction", bias_correction_json(r, o)},
           {"calibration_seconds", o.calibration_seconds},
           {"peak_rss_kb", o.peak_rss_kb},
           {"weight_preview", o.preview ? to_json(*o.preview) : nlohmann::json(nullptr)},

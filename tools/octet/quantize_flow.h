@@ -54,6 +54,7 @@ struct QuantizeOutcome {
   std::string holdout_source;                   // what --max-drop / --sensitivity scored on
   std::optional<MixedPrecisionResult> mixed;    // --max-drop
   std::vector<LayerSensitivity> sensitivity;    // --sensitivity (or --max-drop's ranking)
+  std::vector<BiasCorrection> bias_corrections; // --bias-correction, per layer
   double calibration_seconds = 0;      // observing the calibration set plus choosing the ranges
   int64_t peak_rss_kb = 0;             // the process's peak resident set, after conversion
 };
