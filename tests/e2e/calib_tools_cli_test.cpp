@@ -166,6 +166,29 @@ TEST_F(CalibTools, ShardsTakeQuantizeConfigFlags) {
                      {"--seed"});
 }
 
+// Bias correction (the recommended preset's) needs the calibration images again: the merge
+// re-reads them from the source the shards recorded. When that is gone, it says so (naming
+// the way out), and --no-bias-correction merges without them.
+TEST_F(CalibTools, StatsMergeNeedsTheShardsImagesForBiasCorrection) {
+  const fs::path stats = dir_->path() / "stats_moved";
+  fs::create_directories(stats);
+  const fs::path gone = dir_->path() / "moved_away";
+  std::string files;
+  for (int i = 0; i < 2; ++i) {
+    const fs::path f = shard(stats, i, 2);
+    json j = json::parse(read_bytes(f));
+    j["draw"]["source"] = gone.string();
+    write_bytes(f, j.dump());
+    files += " " + q(f);
+  }
+  expect_usage_error("quantize " + q(model()) + " --no-eval --stats" + files + " -o " +
+                         q(out_ / "m.onnx"),
+                     {"bias correction", gone.string(), "--no-bias-correction"});
+  const auto r = test::run_octet("quantize " + q(model()) + " --no-eval --no-bias-correction --stats" +
+                                 files + " -o " + q(out_ / "m.onnx"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(CalibTools, StatsMergeRejectsBadShards) {
   const fs::path stats = dir_->path() / "stats3";
   fs::create_directories(stats);
