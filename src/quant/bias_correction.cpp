@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "octet/error.h"
 #include "octet/quantize.h"
@@ -58,6 +59,25 @@ std::vector<double> channel_means(const Session& session, const std::string& nam
   return sums;
 }
 
+// `g` cut down to the nodes that `value` depends on, with `value` as its only output: a layer's
+// probe then runs only the layers before it.
+Graph probe_for(const Graph& g, const std::string& value) {
+  Graph probe = g;
+  probe.outputs = {ValueInfo{value, DType::kF32, {}, {}}};
+  std::set<std::string> wanted{value};
+  std::vector<Node> kept;
+  for (auto it = g.nodes.rbegin(); it != g.nodes.rend(); ++it) {
+    bool needed = false;
+    for (const auto& out : it->outputs) needed = needed || wanted.count(out) > 0;
+    if (!needed) continue;
+    wanted.insert(it->inputs.begin(), it->inputs.end());
+    kept.push_back(*it);
+  }
+  probe.nodes.assign(kept.rbegin(), kept.rend());
+  std::erase_if(probe.initializers, [&](const auto& kv) { return !wanted.count(kv.first); });
+  return probe;
+}
+
 }  // namespace
 
 std::vector<BiasCorrection> correct_biases(QuantizedModel& q, const Graph& fp32,
@@ -91,10 +111,8 @@ std::vector<BiasCorrection> correct_biases(QuantizedModel& q, const Graph& fp32,
     // Making the layer's pre-activation a graph output keeps the runtime from fusing its
     // requantization: the layer then leaves the integer domain at its int32 accumulator times
     // s_in * s_w (eq. 17), which is exactly the value the fused kernel requantizes.
-    Graph probe = q.graph;
-    const std::string pre = node_named(probe, info.layer.node).outputs.at(0);
-    probe.outputs = {ValueInfo{pre, DType::kF32, {}, {}}};
-    const std::vector<double> got = channel_means(Session(std::move(probe)), pre, batches);
+    const std::string pre = node_named(q.graph, info.layer.node).outputs.at(0);
+    const std::vector<double> got = channel_means(Session(probe_for(q.graph, pre)), pre, batches);
     if (got.size() != want.size())
       fail("bias correction: layer '{}' has {} channels quantized and {} in FP32", info.layer.node,
            got.size(), want.size());
