@@ -16,7 +16,8 @@
 //      initializers of their own ("workaround"); the model still counts as failed.
 //   3. SQNR of int8 logits against FP32 logits: 10 log10(sum fp32^2 / sum (fp32 - int8)^2);
 //      target >= 15 dB.
-//   4. Latency at batch 1: median of 5 runs after one warm-up, FP32 and int8.
+//   4. Latency at batch 1: median of 5 runs after one warm-up, FP32 and int8, at the kernel level
+//      the process runs (OCTET_ISA, else the CPU's best; "kernel_level" in the JSON).
 //   5. With --per-layer: for every quantized activation v (graph order), the SQNR of the int8
 //      model's v (its uint8 tensor dequantized) against the FP32 model's v ("model": the error
 //      accumulated up to v), and of FP32 v quantized and dequantized on its own ("grid": the
@@ -42,6 +43,7 @@
 #include "octet/npy.h"
 #include "octet/onnx_io.h"
 #include "octet/quantize.h"
+#include "runtime/cpu_features.h"
 #include "octet/runtime.h"
 
 namespace fs = std::filesystem;
@@ -310,6 +312,7 @@ int main(int argc, char** argv) {
         {"bias_correction", opts.bias_correction},
         {"calibration_samples", calib_inputs.dim(0)},
         {"timing", fmt::format("batch 1, median of {} runs after a warm-up", kTimedRuns)},
+        {"kernel_level", std::string(octet::runtime::isa_name(octet::runtime::active_isa()))},
         {"models", nlohmann::json::array()}};
     for (const auto& name : names) {
       try {
