@@ -18,4 +18,10 @@ namespace octet {
 // fresh name), a missing bias is added, and parameters nothing reads any more are dropped.
 int fold_batch_norm(Graph& graph);
 
+// For deployment, where names are only bytes: drops every node name and renames every value and
+// initializer that is not a graph input or output to a short generated one (a..z, A..Z, aa, ...,
+// in order of first appearance, so the result is deterministic). What the graph computes does
+// not change; what octet's reports, `compare` and `--override` match by name does.
+void strip_names(Graph& graph);
+
 }  // namespace octet

@@ -349,6 +349,21 @@ TEST_F(Cli, QuantizeBadMethodOptions) {
                      {"--bias-correction", "--no-bias-correction"});
 }
 
+// --strip-names: a smaller file that evaluates exactly as the named one.
+TEST_F(Cli, QuantizeStripNamesKeepsTheResults) {
+  const fs::path named = out_ / "named.onnx", stripped = out_ / "stripped.onnx";
+  const std::string base = "quantize " + q(model()) + " --calib " + q(data()) +
+                           " --calib-count 100 --no-eval -o ";
+  ASSERT_EQ(test::run_octet(base + q(named)).exit_code, 0);
+  ASSERT_EQ(test::run_octet(base + q(stripped) + " --strip-names").exit_code, 0);
+  EXPECT_LT(fs::file_size(stripped), fs::file_size(named));
+  const auto a = test::run_octet("eval " + q(named) + " --data " + q(data()) + " --json");
+  const auto b = test::run_octet("eval " + q(stripped) + " --data " + q(data()) + " --json");
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(json::parse(a.out)["correct"], json::parse(b.out)["correct"]);
+}
+
 // The recommended preset corrects the biases (one report entry per layer); --no-bias-correction
 // gives the same graph with only the int32 bias initializers different; pytorch-default is off.
 TEST_F(Cli, BiasCorrectionIsTheRecommendedDefault) {

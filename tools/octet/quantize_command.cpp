@@ -18,6 +18,7 @@ void add_quantize_command(CLI::App& app) {
     int64_t calib_count = 1000;
     uint64_t seed = 433;
     bool json = false, no_eval = false, bias_correction = false, no_bias_correction = false;
+    bool strip_names = false;
     NormalizeFlags normalize;
     ThreadsFlag threads;
     std::vector<std::string> stats;
@@ -43,6 +44,9 @@ void add_quantize_command(CLI::App& app) {
                 "Empirical bias correction on the calibration images (the recommended preset's "
                 "default)");
   cmd->add_flag("--no-bias-correction", f->no_bias_correction, "Leave the biases as converted");
+  cmd->add_flag("--strip-names", f->strip_names,
+                "Save with short generated value names and no node names (smaller file; the "
+                "graph input and output keep theirs)");
   cmd->add_option("-o,--output", f->output, "Quantized model (.onnx)")->required();
   cmd->add_flag("--json", f->json, "Print one JSON object on stdout");
   f->normalize.add_to(*cmd);
@@ -84,6 +88,7 @@ void add_quantize_command(CLI::App& app) {
     r.calib_count = f->calib_count;
     r.seed = f->seed;
     r.output_path = f->output;
+    r.strip_names = f->strip_names;
     // --max-drop / --sensitivity: a labelled held-out set of training images.
     std::optional<Dataset> holdout_pool;
     if (f->holdout.wanted()) {

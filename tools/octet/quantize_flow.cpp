@@ -13,6 +13,7 @@
 
 #include "octet/error.h"
 #include "octet/onnx_io.h"
+#include "octet/passes.h"
 #include "octet/random.h"
 #include "octet/runtime.h"
 
@@ -135,7 +136,13 @@ QuantizeOutcome run_quantize(const QuantizeRequest& r) {
     out.fp32_eval = r.fp32_eval ? *r.fp32_eval : evaluate(Session(r.fp32), *r.test, r.norm);
     out.int8_eval = evaluate(Session(out.model.graph), *r.test, r.norm);
   }
-  save_onnx(out.model.graph, r.output_path);
+  if (r.strip_names) {
+    Graph stripped = out.model.graph;
+    strip_names(stripped);
+    save_onnx(stripped, r.output_path);
+  } else {
+    save_onnx(out.model.graph, r.output_path);
+  }
   out.comparison.push_back(model_stats("FP32", r.model_path, r.fp32, out.fp32_eval));
   out.comparison.push_back(model_stats("int8 " + r.config.preset, r.output_path, out.model.graph,
                                        out.int8_eval));

@@ -41,6 +41,7 @@ struct QuantizeRequest {
   const Dataset* holdout_pool = nullptr;
   int64_t holdout_count = 1000;
   uint64_t holdout_seed = 1;
+  bool strip_names = false;  // save with short generated names (strip_names)
 };
 
 struct QuantizeOutcome {
