@@ -4,6 +4,10 @@
 AVX2 int8 peak = 2 vpmaddwd per cycle (Zen 3 and Haswell-class cores have two vector
 multiply pipes) x 16 int16 multiply-adds per ymm x 2 ops per multiply-add x the clock measured
 by BM_clock; BM_avx2_vpmaddwd_peak measures the same throughput directly.
+AVX-512 VNNI int8 peak (when the CPU has it) = vpdpbusd per cycle x 64 multiply-adds per zmm x
+2 ops x the clock, where the instructions per cycle are BM_avx512vnni_vpdpbusd_peak's measured
+throughput divided by (128 ops x clock), rounded to the nearest integer (the core's issue rate).
+"% of peak" is against the peak of the level octet's kernel ran at.
 """
 import json
 import os
@@ -21,24 +25,39 @@ def main():
     out = {}
     gemm = json.load(open(os.path.join(work, "qgemm.json")))
     rows = {}
-    ghz = measured_peak = None
+    ghz = measured_peak = measured_vnni = None
+    kernel = ""
     for b in gemm["benchmarks"]:
         name = b["name"].split("/")
         if name[0] == "BM_clock":
             ghz = b["GHz"]
         elif name[0] == "BM_avx2_vpmaddwd_peak":
             measured_peak = b["GOP/s"]
+        elif name[0] == "BM_avx512vnni_vpdpbusd_peak" and "GOP/s" in b:
+            measured_vnni = b["GOP/s"]
         elif name[0] in ("BM_octet_qgemm", "BM_onednn_matmul"):
             shape = tuple(int(v) for v in name[1:4])
             rows.setdefault(shape, {})[name[0]] = b["GOP/s"]
-    peak = 64.0 * ghz
-    print(f"int8 GEMM, 1 thread. AVX2 peak {peak:.1f} GOP/s = 2 vpmaddwd/cycle x 16 MACs x 2 ops"
-          f" x {ghz:.3f} GHz (measured clock); measured vpmaddwd throughput {measured_peak:.1f}"
-          " GOP/s")
+            if name[0] == "BM_octet_qgemm":
+                kernel = b.get("label", kernel)
+    avx2_peak = 64.0 * ghz
+    print(f"int8 GEMM, 1 thread, octet kernel {kernel}. AVX2 peak {avx2_peak:.1f} GOP/s = 2 "
+          f"vpmaddwd/cycle x 16 MACs x 2 ops x {ghz:.3f} GHz (measured clock); measured vpmaddwd "
+          f"throughput {measured_peak:.1f} GOP/s")
+    peak = avx2_peak
+    vnni_peak = None
+    if measured_vnni:
+        per_cycle = max(1, round(measured_vnni / (128.0 * ghz)))
+        vnni_peak = per_cycle * 128.0 * ghz
+        print(f"AVX-512 VNNI peak {vnni_peak:.1f} GOP/s = {per_cycle} vpdpbusd/cycle x 64 MACs x 2 "
+              f"ops x {ghz:.3f} GHz; measured vpdpbusd throughput {measured_vnni:.1f} GOP/s")
+        if "avx512vnni" in kernel:
+            peak = vnni_peak
     print(f"{'M':>6} {'N':>5} {'K':>5} {'octet GOP/s':>12} {'oneDNN GOP/s':>13} "
           f"{'octet/oneDNN':>13} {'% of peak':>10}")
-    out["gemm"] = {"ghz": ghz, "peak_gops": peak, "measured_vpmaddwd_gops": measured_peak,
-                   "rows": []}
+    out["gemm"] = {"ghz": ghz, "kernel": kernel, "peak_gops": peak, "avx2_peak_gops": avx2_peak,
+                   "avx512vnni_peak_gops": vnni_peak, "measured_vpmaddwd_gops": measured_peak,
+                   "measured_vpdpbusd_gops": measured_vnni, "rows": []}
     for (m, n, k), r in rows.items():
         o, d = r.get("BM_octet_qgemm"), r.get("BM_onednn_matmul")
         ratio = f"{o / d:13.2f}" if d else f"{'-':>13}"

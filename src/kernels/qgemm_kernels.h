@@ -13,10 +13,13 @@ namespace octet::kernels {
 
 // Columns per packed weight block, and K values per 32-bit lane ("8c2": 8 columns, 2 K each).
 inline constexpr size_t kQGemmBlockCols = 8;
+// Zero blocks packed past the last one (a 32-column tile starting at the last block).
+inline constexpr size_t kQGemmPadBlocks = 3;
 
 // Weights and per-channel epilogue constants packed once at load (runtime::pack_qgemm). The
-// arrays indexed by column are padded to n_blocks * 8 entries (bias 0, multiplier 0, shift 62,
-// scale 0), so a kernel may compute a whole block past N and simply not store it.
+// arrays indexed by column are padded to (n_blocks + kQGemmPadBlocks) * 8 entries (bias 0,
+// multiplier 0, shift 62, scale 0) and w_8c4 holds kQGemmPadBlocks zero blocks past the last,
+// so a kernel may compute up to 32 columns from any block and simply not store those past N.
 struct QGemmWeights {
   size_t n = 0;         // output channels N
   size_t k = 0;         // reduction length K < 2^16
@@ -25,7 +28,7 @@ struct QGemmWeights {
   size_t k_quads = 0;   // ceil(K / 4)
   const int8_t* w_rows = nullptr;       // [N, K] row-major, as the reference kernels read it
   const int16_t* w_8c2 = nullptr;       // [n_blocks][k_pairs][8][2]: w[8b + c][2p + i], 0-padded
-  const int8_t* w_8c4 = nullptr;        // [n_blocks][k_quads][8][4]: w[8b + c][4q + i], 0-padded
+  const int8_t* w_8c4 = nullptr;        // [n_blocks + pad][k_quads][8][4]: w[8b + c][4q + i], 0-padded
   const int32_t* bias = nullptr;        // bias_adjusted (eq. 10), [n_blocks * 8]
   const Requant* requant = nullptr;     // [N] (eq. 11); null for a float-exit layer
   const int32_t* multiplier = nullptr;  // requant[n].multiplier, [n_blocks * 8]
@@ -59,12 +62,13 @@ struct QGemmKernels {
   size_t tile_rows;  // rows per microkernel tile (MR): the driver splits M in multiples of it
 };
 
-// Scratch (uint16 values) any level needs for a K-long reduction: 4 widened rows of A (or 4
-// rows of A copied as bytes, zero-padded to a multiple of 4: 4 * (k + 3) bytes fit in it).
-inline size_t qgemm_scratch_elems(size_t k) { return 4 * (k + 1); }
+// Scratch (uint16 values) any level needs for a K-long reduction: 4 widened rows of A (4 * (k +
+// 1) values), or up to 8 rows of A copied as bytes and zero-padded to a multiple of 4 (8 * (k +
+// 3) bytes).
+inline size_t qgemm_scratch_elems(size_t k) { return 4 * (k + 3); }
 
-// The kernels of one level; a level octet has no kernels of its own for (the VNNI levels)
-// gets the best lower one. isa must be supported by the CPU (runtime::isa_supported).
+// The kernels of one level (NEON levels, which octet has none of, get the reference). isa must
+// be supported by the CPU (runtime::isa_supported).
 const QGemmKernels& select_qgemm(runtime::Isa isa);
 
 }  // namespace octet::kernels

@@ -1,6 +1,6 @@
-// select_qgemm / select_vcvt: the one place that maps a kernel level to functions. Levels octet
-// has no kernels of its own for yet (AVX-VNNI, AVX-512 VNNI: this project's CPUs cannot run
-// them, so they could not be tested) use the AVX2 kernels, which every such CPU also runs.
+// select_qgemm / select_vcvt: the one place that maps a kernel level to functions. The VNNI
+// levels have GEMMs of their own (vpdpbusd); their quantize/dequantize vectors are the AVX2
+// ones, which every such CPU also runs.
 #include "kernels/qgemm_kernels.h"
 #include "kernels/vcvt_kernels.h"
 #include "kernels/x86/x86_kernels.h"
@@ -38,7 +38,18 @@ const QGemmKernels& select_qgemm(runtime::Isa isa) {
   static const QGemmKernels avx2{"qu8_qc8w_gemm_4x16c2__avx2",
                                  qu8_qc8w_gemm_4x16c2_minmax_fxp__avx2,
                                  qu8_f32_qc8w_gemm_4x16c2__avx2, 4};
-  return uses_avx2(isa) ? avx2 : ref;
+  static const QGemmKernels avxvnni{"qu8_qc8w_gemm_4x16c4__avxvnni",
+                                    qu8_qc8w_gemm_4x16c4_minmax_fxp__avxvnni,
+                                    qu8_f32_qc8w_gemm_4x16c4__avxvnni, 4};
+  static const QGemmKernels avx512vnni{"qu8_qc8w_gemm_8x32c4__avx512vnni",
+                                       qu8_qc8w_gemm_8x32c4_minmax_fxp__avx512vnni,
+                                       qu8_f32_qc8w_gemm_8x32c4__avx512vnni, 8};
+  switch (isa) {
+    case runtime::Isa::kAvx512Vnni: return avx512vnni;
+    case runtime::Isa::kAvxVnni: return avxvnni;
+    case runtime::Isa::kAvx2: return avx2;
+    default: return ref;
+  }
 }
 
 const VcvtKernels& select_vcvt(runtime::Isa isa) {

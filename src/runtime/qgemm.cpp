@@ -18,7 +18,8 @@ PackedQGemm::PackedQGemm(size_t n, size_t k, const int8_t* w, const int32_t* bia
                          int32_t zero_point_a, const Requant* requant, const float* acc_scale,
                          const std::string& what) {
   const size_t k_pairs = (k + 1) / 2, k_quads = (k + 3) / 4;
-  const size_t n_blocks = (n + 7) / 8, n_padded = n_blocks * 8;
+  const size_t n_blocks = (n + 7) / 8;
+  const size_t n_padded = (n_blocks + kernels::kQGemmPadBlocks) * 8;
   w_rows_.assign(w, w + n * k);
   bias_.assign(n_padded, 0);
   kernels::qu8_qc8w_gemm_prepare(n, k, w, bias_q, zero_point_a, bias_.data(), what);
@@ -27,9 +28,9 @@ PackedQGemm::PackedQGemm(size_t n, size_t k, const int8_t* w, const int32_t* bia
   for (size_t j = 0; j < n; ++j)
     for (size_t p = 0; p < k; ++p)
       w_8c2_[((j / 8) * k_pairs + p / 2) * 16 + (j % 8) * 2 + p % 2] = w[j * k + p];
-  // [n_blocks][k_quads][8 columns][4 K values] as int8, zero-padded: the 7-bit-activation
-  // (vpmaddubsw) path of the AVX2 kernel, docs/quantization.md section 12.
-  w_8c4_.assign(n_blocks * k_quads * 32, 0);
+  // [n_blocks + pad][k_quads][8 columns][4 K values] as int8, zero-padded: the VNNI kernels and
+  // the 7-bit-activation (vpmaddubsw) path of the AVX2 kernel, docs/quantization.md section 12.
+  w_8c4_.assign((n_blocks + kernels::kQGemmPadBlocks) * k_quads * 32, 0);
   for (size_t j = 0; j < n; ++j)
     for (size_t p = 0; p < k; ++p)
       w_8c4_[((j / 8) * k_quads + p / 4) * 32 + (j % 8) * 4 + p % 4] = w[j * k + p];

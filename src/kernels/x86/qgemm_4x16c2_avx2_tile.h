@@ -112,6 +112,39 @@ inline void tile_accumulate_7bit(size_t k_quads, const uint8_t* a8, const int8_t
   }
 }
 
+// acc[r][b] as tile_accumulate, over any uint8 activations a8 and 8c4 weights, with AVX-VNNI's
+// vpdpbusd: each int32 lane adds its four u8 x s8 products exactly (no int16 step, no
+// saturation), one uop per 32 multiply-adds. Instantiated only by -mavxvnni files.
+template <int MR, int NB>
+inline void tile_accumulate_vnni(size_t k_quads, const uint8_t* a8, const int8_t* w_block,
+                                 size_t block_stride, const int32_t* bias,
+                                 __m256i (&acc)[MR][NB]) {
+#pragma GCC unroll 2
+  for (int b = 0; b < NB; ++b) {
+    const __m256i bias_v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8 * b));
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) acc[r][b] = bias_v;
+  }
+  const uint8_t* a_rows[MR];
+#pragma GCC unroll 4
+  for (int r = 0; r < MR; ++r) a_rows[r] = a8 + static_cast<size_t>(r) * 4 * k_quads;
+  for (size_t q = 0; q < k_quads; ++q) {
+    __m256i wv[NB];
+#pragma GCC unroll 2
+    for (int b = 0; b < NB; ++b)
+      wv[b] = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(w_block + b * block_stride + 32 * q));
+#pragma GCC unroll 4
+    for (int r = 0; r < MR; ++r) {
+      int32_t quad;
+      std::memcpy(&quad, a_rows[r] + 4 * q, sizeof quad);
+      const __m256i av = _mm256_set1_epi32(quad);
+#pragma GCC unroll 2
+      for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_dpbusd_avx_epi32(acc[r][b], av, wv[b]);
+    }
+  }
+}
+
 // acc[r][b] (8 int32 lanes: columns 8b..8b+7 of the tile) = bias + sum_p a16[r] . w.
 template <int MR, int NB>
 inline void tile_accumulate(size_t k_pairs, const uint16_t* a16, const int16_t* w_block,
@@ -145,8 +178,9 @@ inline void tile_accumulate(size_t k_pairs, const uint16_t* a16, const int16_t* 
   }
 }
 
-// Runs Store::store(row, col, acc, count) over rows [0, m) and columns [n_begin, n_end).
-template <class Store>
+// Runs Store::store(row, col, acc, count) over rows [0, m) and columns [n_begin, n_end). kVnni:
+// every tile through tile_accumulate_vnni (the AVX-VNNI level), else the AVX2 paths.
+template <bool kVnni = false, class Store>
 inline void gemm_driver(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
                         size_t a_stride, const QGemmWeights& w, uint16_t* a16,
                         const Store& store) {
@@ -160,16 +194,24 @@ inline void gemm_driver(size_t m, size_t n_begin, size_t n_end, const uint8_t* a
     const size_t cb_end = cb + chunk < b_end ? cb + chunk : b_end;
     for (size_t i = 0; i < m; i += kTileRows) {
       const size_t rows = m - i < kTileRows ? m - i : kTileRows;
-      const bool fast = w.w_8c4 != nullptr &&
-                        copy_rows_if_7bit(rows, w.k, w.k_quads, a + i * a_stride, a_stride, a8);
-      if (!fast) widen_rows(rows, w.k, w.k_pairs, a + i * a_stride, a_stride, a16);
+      bool fast = true;
+      if constexpr (kVnni) {
+        copy_rows_if_7bit(rows, w.k, w.k_quads, a + i * a_stride, a_stride, a8);
+      } else {
+        fast = w.w_8c4 != nullptr &&
+               copy_rows_if_7bit(rows, w.k, w.k_quads, a + i * a_stride, a_stride, a8);
+        if (!fast) widen_rows(rows, w.k, w.k_pairs, a + i * a_stride, a_stride, a16);
+      }
       for (size_t b = cb; b < cb_end; b += 2) {
         const int32_t* bias = w.bias + 8 * b;
         const size_t col = 8 * b;
         const size_t cols = (n_end - col) < 16 ? n_end - col : 16;
         auto run = [&]<int MR, int NB>() {
           __m256i acc[MR][NB];
-          if (fast)
+          if constexpr (kVnni)
+            tile_accumulate_vnni<MR, NB>(w.k_quads, a8, w.w_8c4 + b * block_stride8,
+                                         block_stride8, bias, acc);
+          else if (fast)
             tile_accumulate_7bit<MR, NB>(w.k_quads, a8, w.w_8c4 + b * block_stride8,
                                          block_stride8, bias, acc);
           else

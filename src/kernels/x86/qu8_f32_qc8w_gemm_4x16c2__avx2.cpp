@@ -2,31 +2,10 @@
 // over 8c2 packed weights (kernels/qgemm_kernels.h). vcvtdq2ps rounds to nearest like the
 // reference's static_cast and the product is one IEEE multiply, so the result is bit-exact.
 #include "kernels/x86/qgemm_4x16c2_avx2_tile.h"
+#include "kernels/x86/qgemm_avx2_epilogue.h"
 #include "kernels/x86/x86_kernels.h"
 
 namespace octet::kernels {
-
-namespace {
-
-struct StoreF32 {
-  const QGemmWeights& w;
-  float* c;
-  size_t c_stride;
-
-  void operator()(size_t row, size_t col, __m256i acc, size_t count) const {
-    const __m256 y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), _mm256_loadu_ps(w.scale + col));
-    float* dst = c + row * c_stride + col;
-    if (count == 8) {
-      _mm256_storeu_ps(dst, y);
-    } else {
-      alignas(32) float tmp[8];
-      _mm256_store_ps(tmp, y);
-      std::memcpy(dst, tmp, count * sizeof(float));
-    }
-  }
-};
-
-}  // namespace
 
 void qu8_f32_qc8w_gemm_4x16c2__avx2(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
                                     size_t a_stride, const QGemmWeights& w, float* c,

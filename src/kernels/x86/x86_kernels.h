@@ -20,6 +20,23 @@ void qu8_qc8w_gemm_4x16c2_minmax_fxp__avx2(size_t m, size_t n_begin, size_t n_en
 void qu8_f32_qc8w_gemm_4x16c2__avx2(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
                                     size_t a_stride, const QGemmWeights& w, float* c,
                                     size_t c_stride, uint16_t* scratch) noexcept;
+// The same over the 8c4 packed weights with vpdpbusd: AVX-VNNI (4x16 ymm tiles) and AVX-512
+// VNNI (8x32 zmm tiles). Exact for any uint8 activations.
+void qu8_qc8w_gemm_4x16c4_minmax_fxp__avxvnni(size_t m, size_t n_begin, size_t n_end,
+                                              const uint8_t* a, size_t a_stride,
+                                              const QGemmWeights& w, uint8_t* c, size_t c_stride,
+                                              const QGemmOutput& out, uint16_t* scratch) noexcept;
+void qu8_f32_qc8w_gemm_4x16c4__avxvnni(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
+                                       size_t a_stride, const QGemmWeights& w, float* c,
+                                       size_t c_stride, uint16_t* scratch) noexcept;
+void qu8_qc8w_gemm_8x32c4_minmax_fxp__avx512vnni(size_t m, size_t n_begin, size_t n_end,
+                                                 const uint8_t* a, size_t a_stride,
+                                                 const QGemmWeights& w, uint8_t* c,
+                                                 size_t c_stride, const QGemmOutput& out,
+                                                 uint16_t* scratch) noexcept;
+void qu8_f32_qc8w_gemm_8x32c4__avx512vnni(size_t m, size_t n_begin, size_t n_end,
+                                          const uint8_t* a, size_t a_stride, const QGemmWeights& w,
+                                          float* c, size_t c_stride, uint16_t* scratch) noexcept;
 
 // Quantize / dequantize vectors, bit-exact with the __ref twins (same signatures).
 void f32_qu8_vcvt__avx2(size_t n, const float* x, uint8_t* y, const CvtParams& params) noexcept;
