@@ -2,6 +2,7 @@
 // levels have GEMMs of their own (vpdpbusd); their quantize/dequantize vectors are the AVX2
 // ones, which every such CPU also runs.
 #include "kernels/qgemm_kernels.h"
+#include "kernels/vadd_kernels.h"
 #include "kernels/vcvt_kernels.h"
 #include "kernels/x86/x86_kernels.h"
 
@@ -58,6 +59,15 @@ const VcvtKernels& select_vcvt(runtime::Isa isa) {
   static const VcvtKernels avx2{f32_qu8_vcvt__avx2, f32_qs8_vcvt__avx2, qu8_f32_vcvt__avx2,
                                 qs8_f32_vcvt__avx2};
   return uses_avx2(isa) ? avx2 : ref;
+}
+
+QAddFn select_vadd(runtime::Isa isa) {
+  return uses_avx2(isa) ? qu8_vadd_minmax_fxp__avx2 : qu8_vadd_minmax_fxp__ref;
+}
+
+QAddFn vadd_kernel() {
+  static const QAddFn chosen = select_vadd(runtime::active_isa());
+  return chosen;
 }
 
 const VcvtKernels& vcvt_kernels() {

@@ -38,6 +38,10 @@ void qu8_f32_qc8w_gemm_8x32c4__avx512vnni(size_t m, size_t n_begin, size_t n_end
                                           const uint8_t* a, size_t a_stride, const QGemmWeights& w,
                                           float* c, size_t c_stride, uint16_t* scratch) noexcept;
 
+// Quantized addition (eq. 22-24), bit-exact with qu8_vadd_minmax_fxp__ref.
+void qu8_vadd_minmax_fxp__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y,
+                               const QAddParams& params) noexcept;
+
 // Quantize / dequantize vectors, bit-exact with the __ref twins (same signatures).
 void f32_qu8_vcvt__avx2(size_t n, const float* x, uint8_t* y, const CvtParams& params) noexcept;
 void f32_qs8_vcvt__avx2(size_t n, const float* x, int8_t* y, const CvtParams& params) noexcept;

@@ -2,6 +2,7 @@
 // output scale by a fixed-point multiplier and summed in int64 (eq. 22-24). Broadcast operands
 // are expanded first (residual Adds have equal shapes and skip that).
 #include "kernels/ref/ref_kernels.h"
+#include "kernels/vadd_kernels.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
@@ -34,14 +35,14 @@ class QLinearAddOp final : public Op {
     const Shape shape = broadcast_shape(add_, a.shape(), b.shape());
     Tensor y(DType::kU8, shape);
     if (a.shape() == shape && b.shape() == shape) {
-      kernels::qu8_vadd_minmax_fxp__ref(static_cast<size_t>(y.numel()), a.data<uint8_t>(),
-                                        b.data<uint8_t>(), y.data<uint8_t>(), params_);
+      kernels::vadd_kernel()(static_cast<size_t>(y.numel()), a.data<uint8_t>(), b.data<uint8_t>(),
+                             y.data<uint8_t>(), params_);
     } else {  // expand both operands to the output shape, then the same kernel
       Tensor a_full(DType::kU8, shape), b_full(DType::kU8, shape);
       broadcast_binary<uint8_t>(a, b, a_full, [](uint8_t u, uint8_t) { return u; });
       broadcast_binary<uint8_t>(a, b, b_full, [](uint8_t, uint8_t v) { return v; });
-      kernels::qu8_vadd_minmax_fxp__ref(static_cast<size_t>(y.numel()), a_full.data<uint8_t>(),
-                                        b_full.data<uint8_t>(), y.data<uint8_t>(), params_);
+      kernels::vadd_kernel()(static_cast<size_t>(y.numel()), a_full.data<uint8_t>(),
+                             b_full.data<uint8_t>(), y.data<uint8_t>(), params_);
     }
     outputs[0] = std::move(y);
   }
