@@ -1,6 +1,7 @@
 // select_qgemm / select_vcvt: the one place that maps a kernel level to functions. The VNNI
 // levels have GEMMs of their own (vpdpbusd); their quantize/dequantize vectors are the AVX2
 // ones, which every such CPU also runs.
+#include "kernels/pool_kernels.h"
 #include "kernels/qgemm_kernels.h"
 #include "kernels/vadd_kernels.h"
 #include "kernels/vcvt_kernels.h"
@@ -67,6 +68,15 @@ QAddFn select_vadd(runtime::Isa isa) {
 
 QAddFn vadd_kernel() {
   static const QAddFn chosen = select_vadd(runtime::active_isa());
+  return chosen;
+}
+
+MaxPoolFn select_maxpool(runtime::Isa isa) {
+  return uses_avx2(isa) ? qu8_maxpool__avx2 : qu8_maxpool__ref;
+}
+
+MaxPoolFn maxpool_kernel() {
+  static const MaxPoolFn chosen = select_maxpool(runtime::active_isa());
   return chosen;
 }
 

@@ -33,7 +33,7 @@ class QLinearAddOp final : public Op {
       fail("{}: quantized inputs are {} and {}, expected uint8", add_.describe(),
            dtype_name(a.dtype()), dtype_name(b.dtype()));
     const Shape shape = broadcast_shape(add_, a.shape(), b.shape());
-    Tensor y(DType::kU8, shape);
+    Tensor y = Tensor::uninitialized(DType::kU8, shape);  // the kernel writes every element
     if (a.shape() == shape && b.shape() == shape) {
       kernels::vadd_kernel()(static_cast<size_t>(y.numel()), a.data<uint8_t>(), b.data<uint8_t>(),
                              y.data<uint8_t>(), params_);

@@ -35,10 +35,13 @@ void transpose_blocked(const T* src, int64_t rows, int64_t cols, T* dst) {
 }
 
 // rows[p][tap * C + c] = x_hwc[input pixel of (p, tap)][c], or pad outside the input; the
-// taps run over the 3 right-aligned spatial slots of the geometry (conv_geometry.h).
+// taps run over the 3 right-aligned spatial slots of the geometry (conv_geometry.h). With
+// dilation 1 along the width, the in-bounds taps of one kernel row are adjacent input pixels,
+// so they are one contiguous copy of (taps * C) bytes rather than one small copy per tap.
 void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeometry& g,
                           uint8_t pad, uint8_t* rows) {
   const auto c = static_cast<size_t>(channels);
+  const int64_t kw_n = g.kernel[2];
   uint8_t* dst = rows;
   for (int64_t od = 0; od < g.out_size[0]; ++od)
     for (int64_t oh = 0; oh < g.out_size[1]; ++oh)
@@ -47,14 +50,30 @@ void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeom
           const int64_t id = od * g.stride[0] - g.pad_begin[0] + kd * g.dilation[0];
           for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
             const int64_t ih = oh * g.stride[1] - g.pad_begin[1] + kh * g.dilation[1];
-            for (int64_t kw = 0; kw < g.kernel[2]; ++kw, dst += c) {
-              const int64_t iw = ow * g.stride[2] - g.pad_begin[2] + kw * g.dilation[2];
-              if (id < 0 || id >= g.in_size[0] || ih < 0 || ih >= g.in_size[1] || iw < 0 ||
-                  iw >= g.in_size[2]) {
+            const int64_t iw0 = ow * g.stride[2] - g.pad_begin[2];
+            if (id < 0 || id >= g.in_size[0] || ih < 0 || ih >= g.in_size[1]) {
+              std::memset(dst, pad, c * static_cast<size_t>(kw_n));
+              dst += c * static_cast<size_t>(kw_n);
+              continue;
+            }
+            const uint8_t* row = x_hwc + (id * g.in_size[1] + ih) * g.in_size[2] * channels;
+            if (g.dilation[2] == 1) {
+              // Taps [lo, hi) fall inside the input row; the rest are padding.
+              const int64_t lo = std::clamp<int64_t>(-iw0, 0, kw_n);
+              const int64_t hi = std::clamp<int64_t>(g.in_size[2] - iw0, lo, kw_n);
+              std::memset(dst, pad, c * static_cast<size_t>(lo));
+              std::memcpy(dst + c * static_cast<size_t>(lo), row + (iw0 + lo) * channels,
+                          c * static_cast<size_t>(hi - lo));
+              std::memset(dst + c * static_cast<size_t>(hi), pad, c * static_cast<size_t>(kw_n - hi));
+              dst += c * static_cast<size_t>(kw_n);
+              continue;
+            }
+            for (int64_t kw = 0; kw < kw_n; ++kw, dst += c) {
+              const int64_t iw = iw0 + kw * g.dilation[2];
+              if (iw < 0 || iw >= g.in_size[2])
                 std::memset(dst, pad, c);
-              } else {
-                std::memcpy(dst, x_hwc + ((id * g.in_size[1] + ih) * g.in_size[2] + iw) * channels, c);
-              }
+              else
+                std::memcpy(dst, row + iw * channels, c);
             }
           }
         }
@@ -106,12 +125,12 @@ class QLinearConvOp final : public Op {
     const int64_t pixels = geo.out_numel(), in_pixels = geo.in_numel();
     const Shape out_shape = windowed_output_shape(batch, out_channels_, geo);
 
-    // Scratch that every element of is written before it is read: no zero-filling.
+    // Scratch (and y) that every element of is written before it is read: no zero-filling.
     const bool pointwise = geo.is_pointwise();  // rows are the channels-last input itself
     const auto x_hwc = std::make_unique_for_overwrite<uint8_t[]>(static_cast<size_t>(cg * in_pixels));
     const auto rows = std::make_unique_for_overwrite<uint8_t[]>(
         pointwise ? 0 : static_cast<size_t>(k_ * pixels));  // [P, K]
-    Tensor y(p_.float_out ? DType::kF32 : DType::kU8, out_shape);
+    Tensor y = Tensor::uninitialized(p_.float_out ? DType::kF32 : DType::kU8, out_shape);
     const auto tile_u8 = std::make_unique_for_overwrite<uint8_t[]>(
         p_.float_out ? 0 : static_cast<size_t>(pixels * og));
     const auto tile_f32 = std::make_unique_for_overwrite<float[]>(

@@ -1,5 +1,6 @@
 // The fused integer MaxPool: DQ -> MaxPool -> Q with the same (s, z) on both sides is the max
 // of the uint8 taps (eq. 21): no arithmetic on the values at all.
+#include "kernels/pool_kernels.h"
 #include "octet/error.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/window2d.h"
@@ -19,8 +20,9 @@ class QLinearMaxPoolOp final : public Op {
       fail("{}: quantized input is {} {}, expected uint8 [N,C,H,W]", pool_.describe(),
            dtype_name(x.dtype()), shape_str(x.shape()));
     const ConvGeometry geo = resolve_pool_geometry(pool_, window_, x);
-    Tensor y(DType::kU8, windowed_output_shape(x.dim(0), x.dim(1), geo));
-    kernels::qu8_maxpool__ref(static_cast<size_t>(x.dim(0) * x.dim(1)), window2d_of(geo),
+    // The kernel writes every element.
+    Tensor y = Tensor::uninitialized(DType::kU8, windowed_output_shape(x.dim(0), x.dim(1), geo));
+    kernels::maxpool_kernel()(static_cast<size_t>(x.dim(0) * x.dim(1)), window2d_of(geo),
                               x.data<uint8_t>(), y.data<uint8_t>());
     outputs[0] = std::move(y);
   }
