@@ -19,8 +19,33 @@ namespace octet::runtime {
 
 namespace {
 
+// out[j] byte i = in[i] byte j for 8 rows of 8 bytes held as little-endian uint64: three
+// rounds swap 4x4, 2x2 and 1x1 byte sub-blocks across the diagonal (a portable SWAR transpose,
+// 24 shifts and masks for 64 bytes instead of 64 single-byte moves).
+void transpose_8x8_u8(const uint8_t* src, size_t src_stride, uint8_t* dst, size_t dst_stride) {
+  uint64_t r[8];
+  for (size_t i = 0; i < 8; ++i) std::memcpy(&r[i], src + i * src_stride, 8);
+  for (size_t i = 0; i < 4; ++i) {
+    const uint64_t a = r[i], b = r[i + 4];
+    r[i] = (a & 0x00000000FFFFFFFFull) | (b << 32);
+    r[i + 4] = (a >> 32) | (b & 0xFFFFFFFF00000000ull);
+  }
+  for (size_t i : {0, 1, 4, 5}) {
+    const uint64_t a = r[i], b = r[i + 2];
+    r[i] = (a & 0x0000FFFF0000FFFFull) | ((b & 0x0000FFFF0000FFFFull) << 16);
+    r[i + 2] = ((a >> 16) & 0x0000FFFF0000FFFFull) | (b & 0xFFFF0000FFFF0000ull);
+  }
+  for (size_t i : {0, 2, 4, 6}) {
+    const uint64_t a = r[i], b = r[i + 1];
+    r[i] = (a & 0x00FF00FF00FF00FFull) | ((b & 0x00FF00FF00FF00FFull) << 8);
+    r[i + 1] = ((a >> 8) & 0x00FF00FF00FF00FFull) | (b & 0xFF00FF00FF00FF00ull);
+  }
+  for (size_t i = 0; i < 8; ++i) std::memcpy(dst + i * dst_stride, &r[i], 8);
+}
+
 // dst[c][r] = src[r][c] for src [rows, cols], in 32x32 blocks so both sides stay in cache
-// (a plain loop strides through one of them a whole row per element).
+// (a plain loop strides through one of them a whole row per element); uint8 blocks go through
+// transpose_8x8_u8 where whole 8x8 tiles fit.
 template <class T>
 void transpose_blocked(const T* src, int64_t rows, int64_t cols, T* dst) {
   constexpr int64_t kBlock = 32;
@@ -28,8 +53,18 @@ void transpose_blocked(const T* src, int64_t rows, int64_t cols, T* dst) {
     const int64_t r1 = std::min(rows, r0 + kBlock);
     for (int64_t c0 = 0; c0 < cols; c0 += kBlock) {
       const int64_t c1 = std::min(cols, c0 + kBlock);
+      int64_t r8 = r0, c8 = c0;  // the part done in 8x8 tiles: [r0, r8) x [c0, c8)
+      if constexpr (sizeof(T) == 1) {
+        r8 = r0 + (r1 - r0) / 8 * 8;
+        c8 = c0 + (c1 - c0) / 8 * 8;
+        for (int64_t r = r0; r < r8; r += 8)
+          for (int64_t c = c0; c < c8; c += 8)
+            transpose_8x8_u8(reinterpret_cast<const uint8_t*>(src + r * cols + c),
+                             static_cast<size_t>(cols), reinterpret_cast<uint8_t*>(dst + c * rows + r),
+                             static_cast<size_t>(rows));
+      }
       for (int64_t r = r0; r < r1; ++r)
-        for (int64_t c = c0; c < c1; ++c) dst[c * rows + r] = src[r * cols + c];
+        for (int64_t c = (r < r8 ? c8 : c0); c < c1; ++c) dst[c * rows + r] = src[r * cols + c];
     }
   }
 }
