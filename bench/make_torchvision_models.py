@@ -33,9 +33,7 @@ then eval mode. resnet18 is left as constructed.
 """
 import hashlib
 import io
-import json
 import os
-import re
 import sys
 import time
 
@@ -45,6 +43,10 @@ import onnx.helper
 import onnx.numpy_helper
 import torch
 import torch.nn as nn
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "tests", "fixtures"))
+from fixture_common import blas_in_use, dump_json  # noqa: E402  (shared with the fixture scripts)
 
 try:
     import torchvision
@@ -57,34 +59,6 @@ BN_SEED, BN_BATCHES, BN_BATCH = 3, 4, 16
 MODEL_SEED = 0
 SHAPE = (3, 224, 224)
 REL_TOL = 1e-4
-
-
-def blas_in_use():
-    """Runs an FP32 matmul, then lists the BLAS libraries mapped into this process."""
-    a = torch.randn(64, 64)
-    (a @ a).sum().item()
-    libs = set()
-    with open("/proc/self/maps") as f:
-        for line in f:
-            path = line.split()[-1]
-            if re.search(r"lib(open)?blas|mkl_", os.path.basename(path)):
-                libs.add(os.path.realpath(path))
-    return sorted(libs)
-
-
-def dump_json(obj, path):
-    """Writes JSON with dicts indented and each innermost list on one line; temp file + rename."""
-    def enc(o, ind):
-        pad = " " * ind
-        if isinstance(o, dict) and o:
-            items = [f'{pad} {json.dumps(k)}: {enc(v, ind + 1)}' for k, v in o.items()]
-            return "{\n" + ",\n".join(items) + "\n" + pad + "}"
-        if isinstance(o, list) and o and isinstance(o[0], (list, dict)):
-            return "[\n" + ",\n".join(pad + " " + enc(v, ind + 1) for v in o) + "\n" + pad + "]"
-        return json.dumps(o, separators=(",", ":"), allow_nan=False)
-    with open(path + ".tmp", "w") as f:
-        f.write(enc(obj, 0) + "\n")
-    os.replace(path + ".tmp", path)
 
 
 def normal_batch(seed, count):
