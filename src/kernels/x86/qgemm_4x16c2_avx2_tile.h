@@ -78,11 +78,15 @@ inline bool copy_rows_if_7bit(size_t rows, size_t k, size_t k_quads, const uint8
   return _mm256_movemask_epi8(any) == 0 && (any_tail & 0x80) == 0;
 }
 
-// acc[r][b] as tile_accumulate, over 7-bit activations a8 (copy_rows_if_7bit) and 8c4 weights.
-template <int MR, int NB>
-inline void tile_accumulate_7bit(size_t k_quads, const uint8_t* a8, const int8_t* w_block,
-                                 size_t block_stride, const int32_t* bias,
-                                 __m256i (&acc)[MR][NB]) {
+// acc[r][b] as tile_accumulate, over bytes a8 (copy_rows_if_7bit) and 8c4 weights. kVnni:
+// AVX-VNNI's vpdpbusd, where each int32 lane adds its four u8 x s8 products exactly (no int16
+// step, no saturation: any uint8 activations), one uop per 32 multiply-adds; instantiated only
+// by -mavxvnni files. Else the 7-bit path: vpmaddubsw (exact for activations <= 127, eq. 20a)
+// then vpmaddwd by ones.
+template <int MR, int NB, bool kVnni>
+inline void tile_accumulate_c4(size_t k_quads, const uint8_t* a8, const int8_t* w_block,
+                               size_t block_stride, const int32_t* bias,
+                               __m256i (&acc)[MR][NB]) {
   const __m256i ones = _mm256_set1_epi16(1);
 #pragma GCC unroll 2
   for (int b = 0; b < NB; ++b) {
@@ -105,42 +109,13 @@ inline void tile_accumulate_7bit(size_t k_quads, const uint8_t* a8, const int8_t
       std::memcpy(&quad, a_rows[r] + 4 * q, sizeof quad);
       const __m256i av = _mm256_set1_epi32(quad);
 #pragma GCC unroll 2
-      for (int b = 0; b < NB; ++b)
-        acc[r][b] = _mm256_add_epi32(
-            acc[r][b], _mm256_madd_epi16(_mm256_maddubs_epi16(av, wv[b]), ones));
-    }
-  }
-}
-
-// acc[r][b] as tile_accumulate, over any uint8 activations a8 and 8c4 weights, with AVX-VNNI's
-// vpdpbusd: each int32 lane adds its four u8 x s8 products exactly (no int16 step, no
-// saturation), one uop per 32 multiply-adds. Instantiated only by -mavxvnni files.
-template <int MR, int NB>
-inline void tile_accumulate_vnni(size_t k_quads, const uint8_t* a8, const int8_t* w_block,
-                                 size_t block_stride, const int32_t* bias,
-                                 __m256i (&acc)[MR][NB]) {
-#pragma GCC unroll 2
-  for (int b = 0; b < NB; ++b) {
-    const __m256i bias_v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + 8 * b));
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; ++r) acc[r][b] = bias_v;
-  }
-  const uint8_t* a_rows[MR];
-#pragma GCC unroll 4
-  for (int r = 0; r < MR; ++r) a_rows[r] = a8 + static_cast<size_t>(r) * 4 * k_quads;
-  for (size_t q = 0; q < k_quads; ++q) {
-    __m256i wv[NB];
-#pragma GCC unroll 2
-    for (int b = 0; b < NB; ++b)
-      wv[b] = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(w_block + b * block_stride + 32 * q));
-#pragma GCC unroll 4
-    for (int r = 0; r < MR; ++r) {
-      int32_t quad;
-      std::memcpy(&quad, a_rows[r] + 4 * q, sizeof quad);
-      const __m256i av = _mm256_set1_epi32(quad);
-#pragma GCC unroll 2
-      for (int b = 0; b < NB; ++b) acc[r][b] = _mm256_dpbusd_avx_epi32(acc[r][b], av, wv[b]);
+      for (int b = 0; b < NB; ++b) {
+        if constexpr (kVnni)
+          acc[r][b] = _mm256_dpbusd_avx_epi32(acc[r][b], av, wv[b]);
+        else
+          acc[r][b] = _mm256_add_epi32(
+              acc[r][b], _mm256_madd_epi16(_mm256_maddubs_epi16(av, wv[b]), ones));
+      }
     }
   }
 }
@@ -179,7 +154,7 @@ inline void tile_accumulate(size_t k_pairs, const uint16_t* a16, const int16_t* 
 }
 
 // Runs Store::store(row, col, acc, count) over rows [0, m) and columns [n_begin, n_end). kVnni:
-// every tile through tile_accumulate_vnni (the AVX-VNNI level), else the AVX2 paths.
+// every tile through tile_accumulate_c4<..., true> (the AVX-VNNI level), else the AVX2 paths.
 template <bool kVnni = false, class Store>
 inline void gemm_driver(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
                         size_t a_stride, const QGemmWeights& w, uint16_t* a16,
@@ -208,12 +183,9 @@ inline void gemm_driver(size_t m, size_t n_begin, size_t n_end, const uint8_t* a
         const size_t cols = (n_end - col) < 16 ? n_end - col : 16;
         auto run = [&]<int MR, int NB>() {
           __m256i acc[MR][NB];
-          if constexpr (kVnni)
-            tile_accumulate_vnni<MR, NB>(w.k_quads, a8, w.w_8c4 + b * block_stride8,
-                                         block_stride8, bias, acc);
-          else if (fast)
-            tile_accumulate_7bit<MR, NB>(w.k_quads, a8, w.w_8c4 + b * block_stride8,
-                                         block_stride8, bias, acc);
+          if (kVnni || fast)
+            tile_accumulate_c4<MR, NB, kVnni>(w.k_quads, a8, w.w_8c4 + b * block_stride8,
+                                              block_stride8, bias, acc);
           else
             tile_accumulate<MR, NB>(w.k_pairs, a16, w.w_8c2 + b * block_stride, block_stride,
                                     bias, acc);
