@@ -10,9 +10,10 @@
 // Tile: up to 8 rows x 32 columns = 16 zmm accumulators. A zmm of weights is 16 columns x 4 K
 // values; the packed 8c4 layout holds 8 columns per block, so one zmm is two blocks' 32-byte
 // quads joined (vinserti64x4, shared by all rows of the tile). Per K quad: 4 weight loads, 2
-// inserts, up to 8 broadcasts of an activation quad and 16 vpdpbusd. Rows are copied to a
-// zero-padded scratch once per row tile and column chunk, so the K tail needs no special case
-// (zero weights and zero activations add nothing).
+// inserts, up to 8 broadcasts of an activation quad and 16 vpdpbusd. When K is a multiple of 4
+// the quads are read from A in place; otherwise the rows are copied to a zero-padded scratch
+// once per row tile and column chunk, so the K tail needs no special case (zero weights and
+// zero activations add nothing). The epilogue (qgemm_avx512_epilogue.h) runs per 16 columns.
 #pragma once
 
 #include <immintrin.h>
@@ -38,11 +39,12 @@ inline void copy_rows_padded(size_t rows, size_t k, size_t k_quads, const uint8_
   }
 }
 
-// acc[r][v] (16 int32 lanes: columns 16v..16v+15 of the tile) = bias + sum_q a8[r] . w, over
+// acc[r][v] (16 int32 lanes: columns 16v..16v+15 of the tile) = bias + sum_q a8[r] . w (row r
+// at a8 + r * a8_stride, 4 * k_quads bytes readable), over
 // the 8c4 blocks w_block, w_block + block_stride, ... (2 * NV of them, all packed: the packing
 // pads the block count to even).
 template <int MR, int NV>
-inline void tile_accumulate_avx512vnni(size_t k_quads, const uint8_t* a8, const int8_t* w_block,
+inline void tile_accumulate_avx512vnni(size_t k_quads, const uint8_t* a8, size_t a8_stride, const int8_t* w_block,
                                        size_t block_stride, const int32_t* bias,
                                        __m512i (&acc)[MR][NV]) {
 #pragma GCC unroll 2
@@ -53,7 +55,7 @@ inline void tile_accumulate_avx512vnni(size_t k_quads, const uint8_t* a8, const 
   }
   const uint8_t* a_rows[MR];
 #pragma GCC unroll 8
-  for (int r = 0; r < MR; ++r) a_rows[r] = a8 + static_cast<size_t>(r) * 4 * k_quads;
+  for (int r = 0; r < MR; ++r) a_rows[r] = a8 + static_cast<size_t>(r) * a8_stride;
   for (size_t q = 0; q < k_quads; ++q) {
     __m512i wv[NV];
 #pragma GCC unroll 2
@@ -74,8 +76,8 @@ inline void tile_accumulate_avx512vnni(size_t k_quads, const uint8_t* a8, const 
   }
 }
 
-// Runs store(row, col, acc8, count) (an 8-column epilogue) over rows [0, m) and columns
-// [n_begin, n_end); n_begin is a multiple of 8.
+// Runs store(row, col, acc16, count, store.columns(col)) (a 16-column epilogue, count <= 16
+// columns kept) over rows [0, m) and columns [n_begin, n_end); n_begin is a multiple of 8.
 template <class Store>
 inline void gemm_driver_avx512vnni(size_t m, size_t n_begin, size_t n_end, const uint8_t* a,
                                    size_t a_stride, const QGemmWeights& w, uint16_t* scratch,
@@ -89,26 +91,25 @@ inline void gemm_driver_avx512vnni(size_t m, size_t n_begin, size_t n_end, const
     const size_t cb_end = cb + chunk < b_end ? cb + chunk : b_end;
     for (size_t i = 0; i < m; i += kVnniTileRows) {
       const size_t rows = m - i < kVnniTileRows ? m - i : kVnniTileRows;
-      copy_rows_padded(rows, w.k, w.k_quads, a + i * a_stride, a_stride, a8);
+      const bool in_place = w.k % 4 == 0;
+      if (!in_place) copy_rows_padded(rows, w.k, w.k_quads, a + i * a_stride, a_stride, a8);
+      const uint8_t* at = in_place ? a + i * a_stride : a8;
+      const size_t at_stride = in_place ? a_stride : 4 * w.k_quads;
       for (size_t b = cb; b < cb_end; b += 4) {
         const size_t col = 8 * b;
         const size_t cols = (n_end - col) < 32 ? n_end - col : 32;
         auto run = [&]<int MR, int NV>() {
           __m512i acc[MR][NV];
-          tile_accumulate_avx512vnni<MR, NV>(w.k_quads, a8, w.w_8c4 + b * block_stride,
+          tile_accumulate_avx512vnni<MR, NV>(w.k_quads, at, at_stride, w.w_8c4 + b * block_stride,
                                              block_stride, w.bias + col, acc);
-#pragma GCC unroll 8
-          for (int r = 0; r < MR; ++r)
 #pragma GCC unroll 2
-            for (int v = 0; v < NV; ++v) {
-              const size_t c0 = 16 * static_cast<size_t>(v);
-              if (c0 < cols)
-                store(i + r, col + c0, _mm512_castsi512_si256(acc[r][v]),
-                      cols - c0 < 8 ? cols - c0 : 8);
-              if (c0 + 8 < cols)
-                store(i + r, col + c0 + 8, _mm512_extracti64x4_epi64(acc[r][v], 1),
-                      cols - c0 - 8 < 8 ? cols - c0 - 8 : 8);
-            }
+          for (int v = 0; v < NV; ++v) {
+            const size_t c0 = 16 * static_cast<size_t>(v);
+            if (c0 >= cols) break;
+            const auto columns = store.columns(col + c0);
+#pragma GCC unroll 8
+            for (int r = 0; r < MR; ++r) store(i + r, col + c0, acc[r][v], cols - c0, columns);
+          }
         };
         const bool two = cols > 16;
         switch (rows) {
