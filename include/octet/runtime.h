@@ -26,12 +26,20 @@ bool runtime_supports(const std::string& op_type);
 // observers watch a model during calibration and how `compare` reads activations.
 using ValueHook = std::function<void(const std::string& name, const Tensor& value)>;
 
+// How a Session plans a graph.
+struct SessionOptions {
+  // Keep uint8 activations channels-last ([N, H, W, C]) between the integer CNN ops that can
+  // read and write them, instead of transposing around every Conv. Results are identical
+  // either way; false is for checking that.
+  bool channels_last = true;
+};
+
 // A graph compiled for execution: the plan is fixed at construction (ops checked, QDQ
 // patterns fused, weights packed), runs are const and may be called from several threads.
 class Session {
  public:
   // Throws octet::Error naming the node on an unsupported op or malformed QDQ pattern.
-  explicit Session(Graph graph);
+  explicit Session(Graph graph, const SessionOptions& options = {});
   ~Session();
   Session(Session&&) noexcept;
   Session& operator=(Session&&) noexcept;
@@ -48,6 +56,9 @@ class Session {
   // How the plan runs each node: "fp32", or "int8" for nodes inside a fused integer kernel.
   // One entry per graph node name.
   const std::map<std::string, std::string>& node_precision() const;
+  // The values the plan keeps channels-last between integer ops (SessionOptions), sorted.
+  // Hooks and fetches still see them in ONNX's layout.
+  std::vector<std::string> channels_last_values() const;
 
  private:
   struct Impl;

@@ -15,4 +15,10 @@ MaxPoolFn select_maxpool(runtime::Isa isa);
 // select_maxpool(runtime::active_isa()), chosen once.
 MaxPoolFn maxpool_kernel();
 
+// The same over channels-last images (x [images, in_h, in_w, channels]).
+using MaxPoolNhwcFn = void (*)(size_t images, size_t channels, const Window2d& window,
+                               const uint8_t* x, uint8_t* y) noexcept;
+MaxPoolNhwcFn select_maxpool_nhwc(runtime::Isa isa);
+MaxPoolNhwcFn maxpool_nhwc_kernel();
+
 }  // namespace octet::kernels

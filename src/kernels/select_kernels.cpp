@@ -80,6 +80,15 @@ MaxPoolFn maxpool_kernel() {
   return chosen;
 }
 
+MaxPoolNhwcFn select_maxpool_nhwc(runtime::Isa isa) {
+  return uses_avx2(isa) ? qu8_maxpool_nhwc__avx2 : qu8_maxpool_nhwc__ref;
+}
+
+MaxPoolNhwcFn maxpool_nhwc_kernel() {
+  static const MaxPoolNhwcFn chosen = select_maxpool_nhwc(runtime::active_isa());
+  return chosen;
+}
+
 const VcvtKernels& vcvt_kernels() {
   static const VcvtKernels& chosen = select_vcvt(runtime::active_isa());
   return chosen;

@@ -209,6 +209,37 @@ std::optional<FusedPattern> match_weightless(const GraphIndex& ix, size_t op_ind
   return p;
 }
 
+// A DequantizeLinear read by several fused ops (a residual branch point) joins none of their
+// patterns. When every reader is a fused op that reads the DQ's uint8 input in its place, and
+// the float value is no graph output, nothing needs that value: the DQ joins its first
+// reader's pattern, so it never runs (and the uint8 tensor may stay channels-last).
+void absorb_shared_dequantize(const GraphIndex& ix, std::vector<FusedPattern>& patterns,
+                              std::vector<bool>& taken) {
+  std::vector<size_t> pattern_of(ix.g.nodes.size(), kNoNode);
+  for (size_t p = 0; p < patterns.size(); ++p)
+    for (size_t n : patterns[p].nodes) pattern_of[n] = p;
+  const auto reads_in_place = [&](size_t pattern, size_t dq) {
+    const FusedPattern& p = patterns[pattern];
+    return p.dq_x == dq || std::find(p.dq_inputs.begin(), p.dq_inputs.end(), dq) != p.dq_inputs.end();
+  };
+  for (size_t p = 0; p < patterns.size(); ++p) {
+    std::vector<size_t> dqs = patterns[p].dq_inputs;
+    if (patterns[p].dq_x != kNoNode) dqs.push_back(patterns[p].dq_x);
+    for (size_t dq : dqs) {
+      if (taken[dq]) continue;
+      bool unused = true;
+      for (size_t reader : ix.readers.at(ix.g.nodes[dq].outputs[0]))
+        unused = unused && reader != kNoNode && pattern_of[reader] != kNoNode &&
+                 reads_in_place(pattern_of[reader], dq);
+      if (!unused) continue;
+      taken[dq] = true;
+      pattern_of[dq] = p;
+      patterns[p].nodes.insert(
+          std::lower_bound(patterns[p].nodes.begin(), patterns[p].nodes.end(), dq), dq);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<FusedPattern> find_integer_patterns(const Graph& graph) {
@@ -225,6 +256,7 @@ std::vector<FusedPattern> find_integer_patterns(const Graph& graph) {
     for (size_t n : p->nodes) taken[n] = true;
     patterns.push_back(std::move(*p));
   }
+  absorb_shared_dequantize(ix, patterns, taken);
   return patterns;
 }
 

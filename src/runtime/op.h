@@ -8,11 +8,21 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "octet/graph.h"
 #include "octet/tensor.h"
 
 namespace octet::runtime {
+
+// Which of an op's tensors may be channels-last: uint8 activations stored [N, spatial..., C]
+// instead of ONNX's [N, C, spatial...] (runtime/channels_last.h). The integer CNN ops read and
+// write them so that a chain of them transposes only where it enters and leaves.
+struct LayoutSupport {
+  std::vector<bool> inputs;  // inputs[i]: input i may be channels-last (missing: no)
+  bool output = false;       // output 0 may be channels-last
+  bool same = false;         // the data inputs and the output must all share one layout
+};
 
 class Op {
  public:
@@ -20,6 +30,12 @@ class Op {
   // inputs[i] is the node's i-th input (nullptr for an omitted optional input); outputs has
   // one slot per node output, to be assigned. Throws octet::Error on bad shapes or dtypes.
   virtual void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const = 0;
+
+  // What set_layout may ask for; the default is ONNX's layout only.
+  virtual LayoutSupport layout_support() const { return {}; }
+  // Fixes the layouts once, at plan time, before any run (within layout_support()).
+  virtual void set_layout(const std::vector<bool>& /*inputs_channels_last*/,
+                          bool /*output_channels_last*/) {}
 };
 
 // Builds the Op for `node`; throws octet::Error naming the node on an unsupported attribute.

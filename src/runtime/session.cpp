@@ -2,9 +2,11 @@
 // the plan. Runs share nothing mutable, so one Session serves many threads.
 #include "octet/runtime.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 #include "octet/error.h"
+#include "runtime/channels_last.h"
 #include "runtime/fusion.h"
 #include "runtime/op.h"
 
@@ -47,6 +49,57 @@ struct Session::Impl {
     steps.push_back(std::move(step));
   }
 
+  // channels_last[slot]: the value is stored [N, spatial..., C] (runtime/channels_last.h).
+  // A value is, when its producer can write it so and every reader can read it so, and it is
+  // not a graph output; ops that need one layout for all their tensors (LayoutSupport::same)
+  // drop the whole group back to ONNX's layout when any member cannot be channels-last. Only
+  // true -> false changes happen, so the loop ends.
+  std::vector<bool> channels_last;
+
+  void plan_channels_last() {
+    std::vector<runtime::LayoutSupport> support;
+    for (const auto& step : steps) support.push_back(step.op->layout_support());
+    const auto input_ok = [&](size_t step, size_t i) {
+      return i < support[step].inputs.size() && support[step].inputs[i];
+    };
+    std::vector<bool>& cl = channels_last;
+    for (size_t i = 0; i < steps.size(); ++i)
+      if (support[i].output && !steps[i].outputs.empty() && steps[i].outputs[0] >= 0)
+        cl[static_cast<size_t>(steps[i].outputs[0])] = true;
+    for (const auto& out : graph.outputs) cl[static_cast<size_t>(slot_of.at(out.name))] = false;
+    for (bool changed = true; changed;) {
+      changed = false;
+      const auto drop = [&](int slot) {
+        if (slot >= 0 && cl[static_cast<size_t>(slot)]) cl[static_cast<size_t>(slot)] = false, changed = true;
+      };
+      for (size_t j = 0; j < steps.size(); ++j) {
+        const Step& step = steps[j];
+        for (size_t i = 0; i < step.inputs.size(); ++i)
+          if (!input_ok(j, i)) drop(step.inputs[i]);
+        if (!support[j].same) continue;
+        bool all = !step.outputs.empty() && step.outputs[0] >= 0 && cl[static_cast<size_t>(step.outputs[0])];
+        for (size_t i = 0; i < step.inputs.size(); ++i)
+          if (input_ok(j, i)) all = all && step.inputs[i] >= 0 && cl[static_cast<size_t>(step.inputs[i])];
+        if (all) continue;
+        for (size_t i = 0; i < step.inputs.size(); ++i)
+          if (input_ok(j, i)) drop(step.inputs[i]);
+        drop(step.outputs.empty() ? -1 : step.outputs[0]);
+      }
+    }
+    for (auto& step : steps) {
+      std::vector<bool> inputs;
+      for (int slot : step.inputs) inputs.push_back(slot >= 0 && cl[static_cast<size_t>(slot)]);
+      const bool output = !step.outputs.empty() && step.outputs[0] >= 0 &&
+                          cl[static_cast<size_t>(step.outputs[0])];
+      step.op->set_layout(inputs, output);
+    }
+  }
+
+  // A value as callers see it: in ONNX's layout.
+  Tensor visible(int slot, const Tensor& t) const {
+    return channels_last[static_cast<size_t>(slot)] ? runtime::to_channels_first(t) : t;
+  }
+
   void check_feed(const ValueInfo& info, const Tensor& t) const {
     if (t.dtype() != info.dtype)
       fail("input '{}': got {}, the model expects {}", info.name, dtype_name(t.dtype()),
@@ -60,7 +113,7 @@ struct Session::Impl {
   }
 };
 
-Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
+Session::Session(Graph graph, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.graph = std::move(graph);
   // Unnamed nodes get the name the ONNX importer would give them, so messages and
@@ -95,6 +148,8 @@ Session::Session(Graph graph) : impl_(std::make_unique<Impl>()) {
     s.add_step(node.name, it->second(node, s.graph), node.inputs, node.outputs);
   }
   for (const auto& out : s.graph.outputs) s.slot(out.name);
+  s.channels_last.assign(s.slot_names.size(), false);
+  if (options.channels_last) s.plan_channels_last();
   s.constant_of.assign(s.slot_names.size(), nullptr);
   for (const auto& [name, t] : s.graph.initializers)
     s.constant_of[static_cast<size_t>(s.slot_of.at(name))] = &t;
@@ -108,6 +163,14 @@ const Graph& Session::graph() const { return impl_->graph; }
 
 const std::map<std::string, std::string>& Session::node_precision() const {
   return impl_->node_precision;
+}
+
+std::vector<std::string> Session::channels_last_values() const {
+  std::vector<std::string> names;
+  for (size_t slot = 0; slot < impl_->channels_last.size(); ++slot)
+    if (impl_->channels_last[slot]) names.push_back(impl_->slot_names[slot]);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Tensor Session::run(const Tensor& input) const {
@@ -142,7 +205,13 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
     for (size_t i = 0; i < step.outputs.size(); ++i) {
       if (step.outputs[i] < 0) continue;
       values[step.outputs[i]] = std::move(outs[i]);
-      if (hook) (*hook)(s.slot_names[step.outputs[i]], values[step.outputs[i]]);
+      if (hook) {
+        const int slot = step.outputs[i];
+        if (s.channels_last[static_cast<size_t>(slot)])
+          (*hook)(s.slot_names[slot], s.visible(slot, values[slot]));
+        else
+          (*hook)(s.slot_names[slot], values[slot]);
+      }
     }
   }
 
@@ -155,7 +224,7 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
       auto it = s.slot_of.find(name);
       if (it == s.slot_of.end() || s.value(values, it->second)->empty())
         fail("value '{}' is not computed by graph '{}'", name, s.graph.name);
-      result.push_back(*s.value(values, it->second));
+      result.push_back(s.visible(it->second, *s.value(values, it->second)));
     }
   }
   return result;

@@ -92,6 +92,11 @@ struct Window2d {
 void qu8_maxpool__ref(size_t planes, const Window2d& window, const uint8_t* x,
                       uint8_t* y) noexcept;
 
+// qu8_maxpool__ref over channels-last images: x uint8 [images, in_h, in_w, channels] ->
+// y uint8 [images, out_h, out_w, channels], the same windows per channel.
+void qu8_maxpool_nhwc__ref(size_t images, size_t channels, const Window2d& window,
+                           const uint8_t* x, uint8_t* y) noexcept;
+
 // Parameters of the quantized average pools (eq. 25-26).
 struct QAvgPoolParams {
   int32_t zero_point_in = 0;
@@ -115,6 +120,12 @@ void qu8_avgpool_minmax_fxp__ref(size_t planes, const Window2d& window, const ui
 //   x: uint8 [planes, plane_size]; y: uint8 [planes]. Precondition: 255 * n < 2^31.
 void qu8_gavgpool_minmax_fxp__ref(size_t planes, size_t plane_size, const uint8_t* x,
                                   uint8_t* y, const QAvgPoolParams& params) noexcept;
+
+// qu8_gavgpool_minmax_fxp__ref over channels-last images: x uint8 [images, pixels, channels]
+// -> y uint8 [images, channels]. sums: scratch for `channels` int32 values.
+void qu8_gavgpool_nhwc_minmax_fxp__ref(size_t images, size_t pixels, size_t channels,
+                                       const uint8_t* x, uint8_t* y, const QAvgPoolParams& params,
+                                       int32_t* sums) noexcept;
 
 // Parameters of the quantized addition of two tensors with their own scales (eq. 22-24): the
 // two real multipliers s_a / s_out and s_b / s_out as integers over one power of two 2^shift.

@@ -45,6 +45,9 @@ void qu8_vadd_minmax_fxp__avx2(size_t n, const uint8_t* a, const uint8_t* b, uin
 // Quantized max pool (eq. 21), bit-exact with qu8_maxpool__ref.
 void qu8_maxpool__avx2(size_t planes, const Window2d& window, const uint8_t* x,
                        uint8_t* y) noexcept;
+// Quantized max pool over channels-last images, bit-exact with qu8_maxpool_nhwc__ref.
+void qu8_maxpool_nhwc__avx2(size_t images, size_t channels, const Window2d& window,
+                            const uint8_t* x, uint8_t* y) noexcept;
 
 // Quantize / dequantize vectors, bit-exact with the __ref twins (same signatures).
 void f32_qu8_vcvt__avx2(size_t n, const float* x, uint8_t* y, const CvtParams& params) noexcept;

@@ -4,6 +4,7 @@
 #include "kernels/ref/ref_kernels.h"
 #include "kernels/vadd_kernels.h"
 #include "octet/error.h"
+#include "runtime/channels_last.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
 #include "runtime/ops/broadcast.h"
@@ -26,12 +27,29 @@ class QLinearAddOp final : public Op {
                                         y.zero_point, out_min, out_max, add_.describe());
   }
 
+  // Elementwise: any layout, as long as both inputs and the output share it.
+  LayoutSupport layout_support() const override { return {{true, true}, true, true}; }
+  void set_layout(const std::vector<bool>& inputs_channels_last, bool) override {
+    channels_last_ = !inputs_channels_last.empty() && inputs_channels_last[0];
+  }
+
   void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
     const Tensor& a = *inputs[0];
     const Tensor& b = *inputs[1];
     if (a.dtype() != DType::kU8 || b.dtype() != DType::kU8)
       fail("{}: quantized inputs are {} and {}, expected uint8", add_.describe(),
            dtype_name(a.dtype()), dtype_name(b.dtype()));
+    // Two channels-last tensors of one rank broadcast in storage order as they would in ONNX's
+    // (the same permutation of both shapes); other ranks go through ONNX's layout.
+    if (channels_last_ && a.rank() != b.rank()) {
+      outputs[0] = to_channels_last(add(to_channels_first(a), to_channels_first(b)));
+      return;
+    }
+    outputs[0] = add(a, b);
+  }
+
+ private:
+  Tensor add(const Tensor& a, const Tensor& b) const {
     const Shape shape = broadcast_shape(add_, a.shape(), b.shape());
     Tensor y = Tensor::uninitialized(DType::kU8, shape);  // the kernel writes every element
     if (a.shape() == shape && b.shape() == shape) {
@@ -44,12 +62,12 @@ class QLinearAddOp final : public Op {
       kernels::vadd_kernel()(static_cast<size_t>(y.numel()), a_full.data<uint8_t>(),
                              b_full.data<uint8_t>(), y.data<uint8_t>(), params_);
     }
-    outputs[0] = std::move(y);
+    return y;
   }
 
- private:
   Node add_;
   kernels::QAddParams params_;
+  bool channels_last_ = false;  // inputs and output channels-last (set_layout)
 };
 
 }  // namespace

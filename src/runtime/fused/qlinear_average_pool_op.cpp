@@ -44,24 +44,39 @@ class QLinearAveragePoolOp final : public Op {
     requant_ = count_multipliers(scale_in_, scale_out_, 1, taps, pool_.describe());
   }
 
+  // The global pool reads channels-last input; its [N, C, 1, ...] output is the same bytes in
+  // either layout, and is given in ONNX's.
+  LayoutSupport layout_support() const override { return {{global_}, false, false}; }
+  void set_layout(const std::vector<bool>& inputs_channels_last, bool) override {
+    channels_last_ = !inputs_channels_last.empty() && inputs_channels_last[0];
+  }
+
   void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
     const Tensor& x = *inputs[0];
     if (x.dtype() != DType::kU8 || x.rank() < 3 || (!global_ && x.rank() != 4))
       fail("{}: quantized input is {} {}, expected uint8 [N,C,{}]", pool_.describe(),
            dtype_name(x.dtype()), shape_str(x.shape()), global_ ? "spatial..." : "H,W");
-    const auto planes = static_cast<size_t>(x.dim(0) * x.dim(1));
+    const int64_t channels = channels_last_ ? x.dim(x.rank() - 1) : x.dim(1);
+    const auto planes = static_cast<size_t>(x.dim(0) * channels);
     kernels::QAvgPoolParams params = params_;
     if (global_) {
-      const int64_t n = x.dim(1) == 0 || x.dim(0) == 0 ? 0 : x.numel() / (x.dim(0) * x.dim(1));
+      const int64_t n = channels == 0 || x.dim(0) == 0 ? 0 : x.numel() / (x.dim(0) * channels);
       if (n < 1 || n > kMaxPoolCount)
         fail("{}: {} values per plane; expected 1 to {}", pool_.describe(), n, kMaxPoolCount);
       Shape out_shape(x.rank(), 1);
-      out_shape[0] = x.dim(0), out_shape[1] = x.dim(1);
+      out_shape[0] = x.dim(0), out_shape[1] = channels;
       Tensor y(DType::kU8, out_shape);
       const std::vector<Requant> r = count_multipliers(scale_in_, scale_out_, n, n, pool_.describe());
       params.requant = r.data();
-      kernels::qu8_gavgpool_minmax_fxp__ref(planes, static_cast<size_t>(n), x.data<uint8_t>(),
-                                            y.data<uint8_t>(), params);
+      if (channels_last_) {
+        std::vector<int32_t> sums(static_cast<size_t>(channels));
+        kernels::qu8_gavgpool_nhwc_minmax_fxp__ref(static_cast<size_t>(x.dim(0)), static_cast<size_t>(n),
+                                                   static_cast<size_t>(channels), x.data<uint8_t>(),
+                                                   y.data<uint8_t>(), params, sums.data());
+      } else {
+        kernels::qu8_gavgpool_minmax_fxp__ref(planes, static_cast<size_t>(n), x.data<uint8_t>(),
+                                              y.data<uint8_t>(), params);
+      }
       outputs[0] = std::move(y);
       return;
     }
@@ -80,6 +95,7 @@ class QLinearAveragePoolOp final : public Op {
   float scale_in_ = 1.0f, scale_out_ = 1.0f;
   kernels::QAvgPoolParams params_;
   std::vector<Requant> requant_;  // [taps]: the multiplier of each divisor 1..taps
+  bool channels_last_ = false;     // global pool over a channels-last input (set_layout)
 };
 
 }  // namespace
