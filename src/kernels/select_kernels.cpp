@@ -63,6 +63,7 @@ const VcvtKernels& select_vcvt(runtime::Isa isa) {
 }
 
 QAddFn select_vadd(runtime::Isa isa) {
+  if (isa == runtime::Isa::kAvx512Vnni) return qu8_vadd_minmax_fxp__avx512vnni;
   return uses_avx2(isa) ? qu8_vadd_minmax_fxp__avx2 : qu8_vadd_minmax_fxp__ref;
 }
 

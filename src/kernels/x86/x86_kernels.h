@@ -41,6 +41,8 @@ void qu8_f32_qc8w_gemm_8x32c4__avx512vnni(size_t m, size_t n_begin, size_t n_end
 // Quantized addition (eq. 22-24), bit-exact with qu8_vadd_minmax_fxp__ref.
 void qu8_vadd_minmax_fxp__avx2(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y,
                                const QAddParams& params) noexcept;
+void qu8_vadd_minmax_fxp__avx512vnni(size_t n, const uint8_t* a, const uint8_t* b, uint8_t* y,
+                                     const QAddParams& params) noexcept;
 
 // Quantized max pool (eq. 21), bit-exact with qu8_maxpool__ref.
 void qu8_maxpool__avx2(size_t planes, const Window2d& window, const uint8_t* x,

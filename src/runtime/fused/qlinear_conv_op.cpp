@@ -24,15 +24,17 @@ namespace {
 // rows[p][tap * C + c] = x_hwc[input pixel of (p, tap)][c], or pad outside the input; the
 // taps run over the 3 right-aligned spatial slots of the geometry (conv_geometry.h). With
 // dilation 1 along the width, the in-bounds taps of one kernel row are adjacent input pixels,
-// so they are one contiguous copy of (taps * C) bytes rather than one small copy per tap.
+// so they are one contiguous copy of (taps * C) bytes rather than one small copy per tap. Rows
+// are row_bytes >= taps * C long; the tail is filled with pad too (its weights are zero).
 void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeometry& g,
-                          uint8_t pad, uint8_t* rows) {
+                          uint8_t pad, size_t row_bytes, uint8_t* rows) {
   const auto c = static_cast<size_t>(channels);
   const int64_t kw_n = g.kernel[2];
+  const size_t tail = row_bytes - c * static_cast<size_t>(g.kernel[0] * g.kernel[1] * kw_n);
   uint8_t* dst = rows;
   for (int64_t od = 0; od < g.out_size[0]; ++od)
     for (int64_t oh = 0; oh < g.out_size[1]; ++oh)
-      for (int64_t ow = 0; ow < g.out_size[2]; ++ow)
+      for (int64_t ow = 0; ow < g.out_size[2]; ++ow) {
         for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
           const int64_t id = od * g.stride[0] - g.pad_begin[0] + kd * g.dilation[0];
           for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
@@ -48,10 +50,12 @@ void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeom
               // Taps [lo, hi) fall inside the input row; the rest are padding.
               const int64_t lo = std::clamp<int64_t>(-iw0, 0, kw_n);
               const int64_t hi = std::clamp<int64_t>(g.in_size[2] - iw0, lo, kw_n);
-              std::memset(dst, pad, c * static_cast<size_t>(lo));
+              // Most windows lie inside the row: skip the empty calls.
+              if (lo > 0) std::memset(dst, pad, c * static_cast<size_t>(lo));
               std::memcpy(dst + c * static_cast<size_t>(lo), row + (iw0 + lo) * channels,
                           c * static_cast<size_t>(hi - lo));
-              std::memset(dst + c * static_cast<size_t>(hi), pad, c * static_cast<size_t>(kw_n - hi));
+              if (hi < kw_n)
+                std::memset(dst + c * static_cast<size_t>(hi), pad, c * static_cast<size_t>(kw_n - hi));
               dst += c * static_cast<size_t>(kw_n);
               continue;
             }
@@ -64,6 +68,8 @@ void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeom
             }
           }
         }
+        for (size_t i = 0; i < tail; ++i) *dst++ = pad;
+      }
 }
 
 class QLinearConvOp final : public Op {
@@ -79,19 +85,22 @@ class QLinearConvOp final : public Op {
       fail("{}: {} output channels do not split into {} groups", conv_.describe(), out_channels_, group_);
     kernel_.assign(w.shape().begin() + 2, w.shape().end());
     k_ = w.numel() / out_channels_;  // C/group * kernel size
+    // Unrolled rows are padded to whole 4-byte quads (zero weights) so the VNNI kernels read
+    // them in place; a pointwise conv's rows are its input, so it keeps K.
+    row_k_ = kernel_numel() > 1 ? (k_ + 3) / 4 * 4 : k_;
     p_ = read_qdq_layer(pattern, g, out_channels_, 0);
     // [O, C/group * taps] row-major, each group's rows contiguous; reordered to [O, taps * C/group].
     const int64_t og = out_channels_ / group_;
     const int64_t taps = static_cast<int64_t>(kernel_numel()), cg = k_ / taps;
-    std::vector<int8_t> w_tap_major(static_cast<size_t>(w.numel()));
+    std::vector<int8_t> w_tap_major(static_cast<size_t>(out_channels_ * row_k_), 0);
     for (int64_t o = 0; o < out_channels_; ++o)
       for (int64_t c = 0; c < cg; ++c)
         for (int64_t t = 0; t < taps; ++t)
-          w_tap_major[static_cast<size_t>(o * k_ + t * cg + c)] = w.data<int8_t>()[o * k_ + c * taps + t];
+          w_tap_major[static_cast<size_t>(o * row_k_ + t * cg + c)] = w.data<int8_t>()[o * k_ + c * taps + t];
     for (int64_t gi = 0; gi < group_; ++gi) {
       const auto first = static_cast<size_t>(gi * og);
-      packed_.emplace_back(static_cast<size_t>(og), static_cast<size_t>(k_),
-                           w_tap_major.data() + gi * og * k_, p_.bias_q.data() + first,
+      packed_.emplace_back(static_cast<size_t>(og), static_cast<size_t>(row_k_),
+                           w_tap_major.data() + gi * og * row_k_, p_.bias_q.data() + first,
                            p_.zero_point_x, p_.float_out ? nullptr : p_.requant.data() + first,
                            p_.float_out ? p_.acc_scale.data() + first : nullptr, p_.name);
     }
@@ -129,7 +138,7 @@ class QLinearConvOp final : public Op {
     const auto x_hwc = std::make_unique_for_overwrite<uint8_t[]>(
         in_channels_last_ ? 0 : static_cast<size_t>(cg * in_pixels));
     const auto rows = std::make_unique_for_overwrite<uint8_t[]>(
-        pointwise ? 0 : static_cast<size_t>(k_ * pixels));  // [P, K]
+        pointwise ? 0 : static_cast<size_t>(row_k_ * pixels));  // [P, row K]
     Tensor y = Tensor::uninitialized(p_.float_out ? DType::kF32 : DType::kU8,
                                      out_channels_last_ ? channels_last_shape(out_shape) : out_shape);
     const auto tile_u8 = std::make_unique_for_overwrite<uint8_t[]>(
@@ -144,18 +153,19 @@ class QLinearConvOp final : public Op {
           transpose_blocked(hwc + gi * cg * in_pixels, cg, in_pixels, x_hwc.get());
           hwc = x_hwc.get();
         }
-        if (!pointwise) im2row_channels_last(hwc, cg, geo, pad, rows.get());
+        if (!pointwise)
+          im2row_channels_last(hwc, cg, geo, pad, static_cast<size_t>(row_k_), rows.get());
         const uint8_t* a = pointwise ? hwc : rows.get();
         const PackedQGemm& wg = packed_[static_cast<size_t>(gi)];
         if (p_.float_out) {
-          run_qgemm_f32(wg, pixels, a, k_, tile_f32.get(), og);
+          run_qgemm_f32(wg, pixels, a, row_k_, tile_f32.get(), og);
           float* out = y.data<float>() + (b * out_channels_ + gi * og) * pixels;
           transpose_blocked(tile_f32.get(), pixels, og, out);
         } else if (out_channels_last_) {  // the GEMM's [pixels, O] rows are the output image
-          run_qgemm(wg, pixels, a, k_, y.data<uint8_t>() + b * out_channels_ * pixels, og,
+          run_qgemm(wg, pixels, a, row_k_, y.data<uint8_t>() + b * out_channels_ * pixels, og,
                     {p_.zero_point_y, p_.out_min, p_.out_max});
         } else {
-          run_qgemm(wg, pixels, a, k_, tile_u8.get(), og,
+          run_qgemm(wg, pixels, a, row_k_, tile_u8.get(), og,
                     {p_.zero_point_y, p_.out_min, p_.out_max});
           uint8_t* out = y.data<uint8_t>() + (b * out_channels_ + gi * og) * pixels;
           transpose_blocked(tile_u8.get(), pixels, og, out);
@@ -174,7 +184,7 @@ class QLinearConvOp final : public Op {
 
   Node conv_;
   WindowAttrs window_;
-  int64_t group_ = 1, out_channels_ = 0, k_ = 0;
+  int64_t group_ = 1, out_channels_ = 0, k_ = 0, row_k_ = 0;  // row_k_: k_ padded (see above)
   Shape kernel_;
   QdqLayerParams p_;
   std::vector<PackedQGemm> packed_;  // one per group: int8 [O/group, C/group * kernel]
