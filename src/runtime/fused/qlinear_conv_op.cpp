@@ -1,3 +1,6 @@
+
+
+
 // The fused integer Conv: per image and group, the uint8 input is transposed to channels-last
 // [pixels, C] (unless it is stored so already, runtime/channels_last.h), unrolled into one row
 // per output pixel (im2row: for each kernel tap, C contiguous bytes, or the input zero point,
@@ -21,6 +24,42 @@ namespace octet::runtime {
 
 namespace {
 
+// The window of output pixel (od, oh, ow) when every tap lies inside the input and a kernel
+// row's taps are adjacent pixels (dilation 1 along the width): its first tap's pixel; else null.
+const uint8_t* window_inside(const uint8_t* x_hwc, int64_t channels, const ConvGeometry& g,
+                             int64_t od, int64_t oh, int64_t ow) {
+  if (g.dilation[2] != 1) return nullptr;
+  const int64_t at[3] = {od, oh, ow};
+  int64_t pixel = 0;
+  for (int i = 0; i < 3; ++i) {
+    const int64_t first = at[i] * g.stride[i] - g.pad_begin[i];
+    const int64_t last = first + (g.kernel[i] - 1) * g.dilation[i];
+    if (first < 0 || last >= g.in_size[i]) return nullptr;
+    pixel = pixel * g.in_size[i] + first;
+  }
+  return x_hwc + pixel * channels;
+}
+
+// Copies a window that window_inside() found: one run of kernel_w * C bytes per kernel row. The
+// runs of a stem's small C are short (7 taps x 3 channels = 21 bytes), so up to 32 bytes they
+// are two fixed-size, possibly overlapping moves instead of a library call.
+void copy_window(const uint8_t* first, int64_t channels, const ConvGeometry& g, uint8_t* dst) {
+  const auto run = static_cast<size_t>(g.kernel[2] * channels);
+  const int64_t row_step = g.dilation[1] * g.in_size[2] * channels;
+  const int64_t plane_step = g.dilation[0] * g.in_size[1] * g.in_size[2] * channels;
+  for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+    const uint8_t* src = first + kd * plane_step;
+    for (int64_t kh = 0; kh < g.kernel[1]; ++kh, src += row_step, dst += run) {
+      if (run >= 16 && run <= 32) {
+        std::memcpy(dst, src, 16);
+        std::memcpy(dst + run - 16, src + run - 16, 16);
+      } else {
+        std::memcpy(dst, src, run);
+      }
+    }
+  }
+}
+
 // rows[p][tap * C + c] = x_hwc[input pixel of (p, tap)][c], or pad outside the input; the
 // taps run over the 3 right-aligned spatial slots of the geometry (conv_geometry.h). With
 // dilation 1 along the width, the in-bounds taps of one kernel row are adjacent input pixels,
@@ -35,6 +74,12 @@ void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeom
   for (int64_t od = 0; od < g.out_size[0]; ++od)
     for (int64_t oh = 0; oh < g.out_size[1]; ++oh)
       for (int64_t ow = 0; ow < g.out_size[2]; ++ow) {
+        if (const uint8_t* first = window_inside(x_hwc, channels, g, od, oh, ow)) {
+          copy_window(first, channels, g, dst);
+          dst += c * static_cast<size_t>(g.kernel[0] * g.kernel[1] * kw_n);
+          for (size_t i = 0; i < tail; ++i) *dst++ = pad;
+          continue;
+        }
         for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
           const int64_t id = od * g.stride[0] - g.pad_begin[0] + kd * g.dilation[0];
           for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
