@@ -1,6 +1,7 @@
 // select_qgemm / select_vcvt: the one place that maps a kernel level to functions. The VNNI
 // levels have GEMMs of their own (vpdpbusd); their quantize/dequantize vectors are the AVX2
 // ones, which every such CPU also runs.
+#include "kernels/dwconv_kernels.h"
 #include "kernels/pool_kernels.h"
 #include "kernels/qgemm_kernels.h"
 #include "kernels/vadd_kernels.h"
@@ -78,6 +79,16 @@ MaxPoolFn select_maxpool(runtime::Isa isa) {
 
 MaxPoolFn maxpool_kernel() {
   static const MaxPoolFn chosen = select_maxpool(runtime::active_isa());
+  return chosen;
+}
+
+DwConvNhwcFn select_dwconv_nhwc(runtime::Isa isa) {
+  return isa == runtime::Isa::kAvx512Vnni ? qu8_qc8w_dwconv_nhwc_minmax_fxp__avx512vnni
+                                          : qu8_qc8w_dwconv_nhwc_minmax_fxp__ref;
+}
+
+DwConvNhwcFn dwconv_nhwc_kernel() {
+  static const DwConvNhwcFn chosen = select_dwconv_nhwc(runtime::active_isa());
   return chosen;
 }
 

@@ -42,8 +42,9 @@ std::map<std::string, Attribute> conv_attrs(int64_t k, int64_t pad, int64_t stri
 }
 
 // x [N,3,16,16] -> stem 3x3/2 + relu -> MaxPool 3x3/2 -> block (conv+relu, conv, Add + relu)
-// -> downsample block (3x3/2 conv+relu, conv; 1x1/2 shortcut; Add + relu) -> GlobalAveragePool
-// -> Flatten -> Gemm: resnet18's op pattern in small.
+// -> downsample block (3x3/2 conv+relu, depthwise 3x3 + ReLU6, conv; 1x1/2 shortcut; Add +
+// relu) -> GlobalAveragePool -> Flatten -> Gemm: resnet18's op pattern in small, with
+// mobilenet's depthwise conv.
 Graph make_residual_net() {
   Rng rng(5);
   Graph g;
@@ -57,9 +58,14 @@ Graph make_residual_net() {
   weights("w1", {8, 8, 3, 3}, 0.15f), weights("b1", {8}, 0.1f);
   weights("w2", {8, 8, 3, 3}, 0.15f), weights("b2", {8}, 0.1f);
   weights("w3", {16, 8, 3, 3}, 0.15f), weights("b3", {16}, 0.1f);
+  weights("wd", {16, 1, 3, 3}, 0.4f), weights("bd", {16}, 0.1f);
   weights("w4", {16, 16, 3, 3}, 0.1f), weights("b4", {16}, 0.1f);
+  g.initializers["lo"] = Tensor::from<float>({}, std::vector<float>{0.0f});
+  g.initializers["hi"] = Tensor::from<float>({}, std::vector<float>{6.0f});
   weights("ws", {16, 8, 1, 1}, 0.3f), weights("bs", {16}, 0.1f);
   weights("wf", {4, 16}, 0.5f), weights("bf", {4}, 0.1f);
+  auto dw_attrs = conv_attrs(3, 1, 1);
+  dw_attrs["group"] = int64_t{16};
   g.nodes = {
       make_node("stem", "Conv", {"x", "w0", "b0"}, {"c0"}, conv_attrs(3, 1, 2)),
       make_node("stem_relu", "Relu", {"c0"}, {"r0"}),
@@ -74,7 +80,9 @@ Graph make_residual_net() {
       make_node("relu2", "Relu", {"s1"}, {"r2"}),
       make_node("conv3", "Conv", {"r2", "w3", "b3"}, {"c3"}, conv_attrs(3, 1, 2)),
       make_node("relu3", "Relu", {"c3"}, {"r3"}),
-      make_node("conv4", "Conv", {"r3", "w4", "b4"}, {"c4"}, conv_attrs(3, 1, 1)),
+      make_node("dwconv", "Conv", {"r3", "wd", "bd"}, {"cd"}, dw_attrs),
+      make_node("relu6", "Clip", {"cd", "lo", "hi"}, {"rd"}),
+      make_node("conv4", "Conv", {"rd", "w4", "b4"}, {"c4"}, conv_attrs(3, 1, 1)),
       make_node("shortcut", "Conv", {"r2", "ws", "bs"}, {"cs"}, conv_attrs(1, 0, 2)),
       make_node("add2", "Add", {"c4", "cs"}, {"s2"}),
       make_node("relu4", "Relu", {"s2"}, {"r4"}),
@@ -109,13 +117,14 @@ std::map<std::string, Tensor> hooked_values(const Session& s, const Tensor& x) {
 TEST(ChannelsLastPlan, ResidualNetKeepsActivationsChannelsLastAndComputesTheSame) {
   const Graph q = quantized_residual_net();
   const Session nhwc(q), nchw(q, SessionOptions{.channels_last = false});
-  for (const char* node : {"stem", "pool", "conv1", "add1", "conv3", "shortcut", "add2", "gap"})
+  for (const char* node :
+       {"stem", "pool", "conv1", "add1", "conv3", "dwconv", "shortcut", "add2", "gap"})
     ASSERT_EQ(nhwc.node_precision().at(node), "int8") << node;
   EXPECT_TRUE(nchw.channels_last_values().empty());
   // Every uint8 activation from the stem's output to the global pool's input: the outputs of
-  // the 6 Convs with a uint8 output, the pool and the 2 Adds.
+  // the 7 Convs with a uint8 output, the pool and the 2 Adds.
   const std::vector<std::string> cl = nhwc.channels_last_values();
-  EXPECT_EQ(cl.size(), 9u) << ::testing::PrintToString(cl);
+  EXPECT_EQ(cl.size(), 10u) << ::testing::PrintToString(cl);
 
   Rng rng(9);
   for (int64_t batch : {1, 3}) {
@@ -151,7 +160,7 @@ TEST(ChannelsLastPlan, AValueWithAFloatReaderStaysNchw) {
   // The pool's output and, as MaxPool and Add keep one layout for all their tensors, the
   // pool's input and add1's inputs and output stay NCHW; the rest stays channels-last.
   EXPECT_EQ(nhwc.channels_last_values(),
-            (std::vector<std::string>{"c4_q", "cs_q", "r1_q", "r3_q", "r4_q"}));
+            (std::vector<std::string>{"c4_q", "cs_q", "r1_q", "r3_q", "r4_q", "rd_q"}));
   Rng rng(10);
   const Tensor x = random_normal({2, 3, 16, 16}, rng, 1.0f);
   const auto a = nhwc.run({{"x", x}}), b = nchw.run({{"x", x}});

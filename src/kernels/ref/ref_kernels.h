@@ -179,4 +179,15 @@ void qu8_qc8w_dwconv_minmax_fxp__ref(size_t channels, const Window2d& window, co
                                      const int8_t* w, uint8_t* y,
                                      const QDwConvParams& params) noexcept;
 
+// The same over channels-last images: x uint8 [images, in_h, in_w, channels]; w int8
+// [kernel_h * kernel_w, channels] (tap-major); y uint8 [images, out_h, out_w, channels].
+// scratch: dwconv_nhwc_scratch_elems(taps, channels) int32 values the kernel may overwrite.
+void qu8_qc8w_dwconv_nhwc_minmax_fxp__ref(size_t images, size_t channels, const Window2d& window,
+                                          const uint8_t* x, const int8_t* w, uint8_t* y,
+                                          const QDwConvParams& params, int32_t* scratch) noexcept;
+// Scratch for any level: the widened weights [taps, channels] and one pixel's sums [channels].
+inline size_t dwconv_nhwc_scratch_elems(size_t taps, size_t channels) {
+  return (taps + 1) * channels;
+}
+
 }  // namespace octet::kernels

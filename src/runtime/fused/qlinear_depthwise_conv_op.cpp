@@ -1,9 +1,12 @@
 // The fused integer depthwise Conv (group == input channels == output channels, 2-D windows):
 // each channel's int8 filter slides directly over its uint8 plane (eq. 28) instead of an
-// im2col and a one-row GEMM per group. The float exit (no Q) dequantizes the accumulator
-// (eq. 17) and stays with the generic Conv op.
+// im2col and a one-row GEMM per group; channels-last images go through the channels-last
+// kernel (kernels/dwconv_kernels.h), all of a pixel's channels at once. The float exit (no Q)
+// dequantizes the accumulator (eq. 17) and stays with the generic Conv op.
+#include "kernels/dwconv_kernels.h"
 #include "kernels/ref/ref_kernels.h"
 #include "octet/error.h"
+#include "runtime/channels_last.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
 #include "runtime/fused/window2d.h"
@@ -29,6 +32,11 @@ class QLinearDepthwiseConvOp final : public Op {
     kernel_ = {w.dim(2), w.dim(3)};
     p_ = read_qdq_layer(pattern, g, channels_, 0);
     weights_ = w;  // [C, 1, kh, kw] = [C, kh * kw] row-major
+    const int64_t taps = kernel_[0] * kernel_[1];
+    weights_tap_major_.resize(static_cast<size_t>(channels_ * taps));
+    for (int64_t c = 0; c < channels_; ++c)
+      for (int64_t t = 0; t < taps; ++t)
+        weights_tap_major_[static_cast<size_t>(t * channels_ + c)] = w.data<int8_t>()[c * taps + t];
     // The accumulation bound |bias| + 255 * sum |w| < 2^31 is the GEMM's: check it the same
     // way (zero point 0: this kernel subtracts z_in from each tap, the bias stays as it is).
     std::vector<int32_t> bias_checked(static_cast<size_t>(channels_));
@@ -38,22 +46,40 @@ class QLinearDepthwiseConvOp final : public Op {
                                    bias_checked.data(), p_.name);
   }
 
+  // Channels-last in and out together (the kernel reads and writes one layout).
+  LayoutSupport layout_support() const override { return {{true}, true, true}; }
+  void set_layout(const std::vector<bool>& inputs_channels_last, bool) override {
+    channels_last_ = !inputs_channels_last.empty() && inputs_channels_last[0];
+  }
+
   void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
     const Tensor& x = *inputs[0];
-    if (x.dtype() != DType::kU8 || x.rank() != 4 || x.dim(1) != channels_)
+    const Shape shape = channels_last_ && x.rank() == 4 ? channels_first_shape(x.shape()) : x.shape();
+    if (x.dtype() != DType::kU8 || x.rank() != 4 || shape[1] != channels_)
       fail("{}: quantized input is {} {}, expected uint8 [N,{},H,W]", p_.name,
-           dtype_name(x.dtype()), shape_str(x.shape()), channels_);
-    const Shape spatial(x.shape().begin() + 2, x.shape().end());
+           dtype_name(x.dtype()), shape_str(shape), channels_);
+    const Shape spatial(shape.begin() + 2, shape.end());
     const ConvGeometry geo = resolve_geometry(conv_, window_, spatial, kernel_);
-    Tensor y(DType::kU8, windowed_output_shape(x.dim(0), channels_, geo));
+    const Shape out_shape = windowed_output_shape(shape[0], channels_, geo);
+    // The kernels write every element.
+    Tensor y = Tensor::uninitialized(DType::kU8,
+                                     channels_last_ ? channels_last_shape(out_shape) : out_shape);
     const kernels::QDwConvParams params{p_.bias_q.data(), p_.requant.data(), p_.zero_point_x,
                                         p_.zero_point_y, p_.out_min, p_.out_max};
     const kernels::Window2d win = window2d_of(geo);
-    for (int64_t b = 0; b < x.dim(0); ++b)
-      kernels::qu8_qc8w_dwconv_minmax_fxp__ref(
-          static_cast<size_t>(channels_), win,
-          x.data<uint8_t>() + b * channels_ * geo.in_numel(), weights_.data<int8_t>(),
-          y.data<uint8_t>() + b * channels_ * geo.out_numel(), params);
+    if (channels_last_) {
+      std::vector<int32_t> scratch(kernels::dwconv_nhwc_scratch_elems(
+          static_cast<size_t>(kernel_[0] * kernel_[1]), static_cast<size_t>(channels_)));
+      kernels::dwconv_nhwc_kernel()(static_cast<size_t>(shape[0]), static_cast<size_t>(channels_),
+                                    win, x.data<uint8_t>(), weights_tap_major_.data(),
+                                    y.data<uint8_t>(), params, scratch.data());
+    } else {
+      for (int64_t b = 0; b < shape[0]; ++b)
+        kernels::qu8_qc8w_dwconv_minmax_fxp__ref(
+            static_cast<size_t>(channels_), win,
+            x.data<uint8_t>() + b * channels_ * geo.in_numel(), weights_.data<int8_t>(),
+            y.data<uint8_t>() + b * channels_ * geo.out_numel(), params);
+    }
     outputs[0] = std::move(y);
   }
 
@@ -64,6 +90,8 @@ class QLinearDepthwiseConvOp final : public Op {
   Shape kernel_;
   QdqLayerParams p_;
   Tensor weights_;  // int8 [C, 1, kh, kw]
+  std::vector<int8_t> weights_tap_major_;  // [kh * kw, C], for channels-last images
+  bool channels_last_ = false;             // input and output [N, H, W, C] (set_layout)
 };
 
 }  // namespace
