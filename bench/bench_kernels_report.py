@@ -121,7 +121,7 @@ def main():
     print(f"{'model':>12} {'octet fp32':>10} {'octet int8':>10} {'torch fp32':>10} "
           f"{'torch int8':>10} {'vs o.fp32':>9} {'vs t.int8':>9}")
     out["cnn"] = []
-    for model in ("fashion_cnn", "resnet18"):
+    for model in ("fashion_cnn", "resnet18", "mobilenet_v2"):
         of = octet_us(cnn, "fp32", 1, 1, model + ".")
         oi = octet_us(cnn, "int8", 1, 1, model + ".")
         if of is None and oi is None:

@@ -4,6 +4,7 @@
 One process per (model, precision, threads), as the quantized engine keeps global state:
   mlp       784-50-80-30-10 nn.Sequential of Linear/ReLU (the reference MLP).
   resnet18  torchvision resnet18 (its quantizable twin for int8), 3x224x224 inputs.
+  mobilenet_v2  torchvision mobilenet_v2 (its quantizable twin for int8), 3x224x224 inputs.
 int8 is eager-mode post-training quantization with the 'onednn' engine and its default qconfig
 (uint8 activations, int8 per-channel weights), calibrated on 32 random batches, input
 quantization (QuantStub) included in the timed run, as octet's QuantizeLinear is. Weights are
@@ -45,14 +46,14 @@ def build(name, precision, sample_shape):
     else:
         import torchvision
         if precision == "fp32":
-            model = torchvision.models.resnet18()
+            model = getattr(torchvision.models, name)()
         else:
-            model = torchvision.models.quantization.resnet18(quantize=False)
+            model = getattr(torchvision.models.quantization, name)(quantize=False)
     model.eval()
     if precision == "fp32":
         return model
     torch.backends.quantized.engine = "onednn"
-    if name == "resnet18":
+    if name != "mlp":
         model.fuse_model()
     model.qconfig = torch.ao.quantization.get_default_qconfig("onednn")
     torch.ao.quantization.prepare(model, inplace=True)
@@ -83,7 +84,7 @@ def time_batch(model, x, seconds):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--model", choices=["mlp", "resnet18"], required=True)
+    parser.add_argument("--model", choices=["mlp", "resnet18", "mobilenet_v2"], required=True)
     parser.add_argument("--precision", choices=["fp32", "int8"], required=True)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--batch", default="1,10,10000")

@@ -41,10 +41,18 @@ inline Requant16 make_requant16(__m512i m_lo, __m512i m_hi, __m512i s_lo, __m512
           _mm512_sub_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_hi, one)), one)};
 }
 
+// The output zero point and clamp, broadcast once: [min - zp, max - zp] and zp.
+struct OutputClamp16 {
+  __m512i lo, hi, zero_point;
+};
+inline OutputClamp16 make_output_clamp16(int32_t zero_point, int32_t min, int32_t max) {
+  return {_mm512_set1_epi32(min - zero_point), _mm512_set1_epi32(max - zero_point),
+          _mm512_set1_epi32(zero_point)};
+}
+
 // clamp(round_half_even(acc * m0 / 2^shift) + zero_point, min, max) for 16 int32 lanes, as the
 // reference's requantize(), narrowed to 16 bytes.
-inline __m128i requantize_u8x16(__m512i acc, const Requant16& k, int32_t zero_point, int32_t min,
-                                int32_t max) {
+inline __m128i requantize_u8x16(__m512i acc, const Requant16& k, const OutputClamp16& out) {
   // vpmuldq multiplies the low signed 32 bits of each lane: the sign-extended accumulator by
   // m0, exact in int64 (|acc * m0| < 2^62).
   const __m512i p_lo = _mm512_mul_epi32(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(acc)), k.m_lo);
@@ -56,9 +64,8 @@ inline __m128i requantize_u8x16(__m512i acc, const Requant16& k, int32_t zero_po
   const __m256i q_lo = _mm512_cvtsepi64_epi32(round_shift_half_even_epi64x8(p_lo, k.s_lo, k.half_lo));
   const __m256i q_hi = _mm512_cvtsepi64_epi32(round_shift_half_even_epi64x8(p_hi, k.s_hi, k.half_hi));
   __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(q_lo), q_hi, 1);
-  q = _mm512_max_epi32(q, _mm512_set1_epi32(min - zero_point));
-  q = _mm512_min_epi32(q, _mm512_set1_epi32(max - zero_point));
-  return _mm512_cvtepi32_epi8(_mm512_add_epi32(q, _mm512_set1_epi32(zero_point)));  // in [0, 255]
+  q = _mm512_min_epi32(_mm512_max_epi32(q, out.lo), out.hi);
+  return _mm512_cvtepi32_epi8(_mm512_add_epi32(q, out.zero_point));  // in [0, 255]
 }
 
 // The mask of the first `count` of 16 lanes.
@@ -68,9 +75,13 @@ inline __mmask16 first_lanes16(size_t count) {
 
 struct StoreU8x16 {
   const QGemmWeights& w;
-  const QGemmOutput& out;
   uint8_t* c;
   size_t c_stride;
+  OutputClamp16 clamp;
+
+  StoreU8x16(const QGemmWeights& weights, const QGemmOutput& out, uint8_t* c_out, size_t stride)
+      : w(weights), c(c_out), c_stride(stride),
+        clamp(make_output_clamp16(out.zero_point, out.min, out.max)) {}
 
   using Columns = Requant16;
   Columns columns(size_t col) const {
@@ -84,7 +95,7 @@ struct StoreU8x16 {
 
   void operator()(size_t row, size_t col, __m512i acc, size_t count, const Columns& k) const {
     _mm_mask_storeu_epi8(c + row * c_stride + col, first_lanes16(count),
-                         requantize_u8x16(acc, k, out.zero_point, out.min, out.max));
+                         requantize_u8x16(acc, k, clamp));
   }
 };
 
