@@ -11,7 +11,7 @@ using DwConvNhwcFn = void (*)(size_t images, size_t channels, const Window2d& wi
                               const uint8_t* x, const int8_t* w, uint8_t* y,
                               const QDwConvParams& params, int32_t* scratch) noexcept;
 
-// The kernel of one (supported) level; levels without their own get the reference.
+// The kernel of one (supported) level; AVX-VNNI gets the AVX2 one.
 DwConvNhwcFn select_dwconv_nhwc(runtime::Isa isa);
 // select_dwconv_nhwc(runtime::active_isa()), chosen once.
 DwConvNhwcFn dwconv_nhwc_kernel();

@@ -83,8 +83,9 @@ MaxPoolFn maxpool_kernel() {
 }
 
 DwConvNhwcFn select_dwconv_nhwc(runtime::Isa isa) {
-  return isa == runtime::Isa::kAvx512Vnni ? qu8_qc8w_dwconv_nhwc_minmax_fxp__avx512vnni
-                                          : qu8_qc8w_dwconv_nhwc_minmax_fxp__ref;
+  if (isa == runtime::Isa::kAvx512Vnni) return qu8_qc8w_dwconv_nhwc_minmax_fxp__avx512vnni;
+  return uses_avx2(isa) ? qu8_qc8w_dwconv_nhwc_minmax_fxp__avx2
+                        : qu8_qc8w_dwconv_nhwc_minmax_fxp__ref;
 }
 
 DwConvNhwcFn dwconv_nhwc_kernel() {

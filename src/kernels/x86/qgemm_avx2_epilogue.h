@@ -36,6 +36,37 @@ inline __m256i add_clamp_epi64(__m256i v, __m256i zp, __m256i lo, __m256i hi) {
   return _mm256_blendv_epi8(v, hi, _mm256_cmpgt_epi64(v, hi));
 }
 
+// clamp(round_half_even(acc * m0 / 2^shift) + zp, lo, hi) for 8 int32 lanes (8 channels
+// with their own m0 and shift, as int32 lanes), as the reference's requantize(); the 8
+// results are the low 8 bytes.
+inline __m128i requantize_u8x8(__m256i acc, __m256i m, __m256i s, __m256i zp, __m256i lo,
+                               __m256i hi) {
+  const __m256i mask32 = _mm256_set1_epi64x(0xFFFFFFFF);
+  // Even columns sit in the low halves of the 64-bit lanes, odd ones in the high halves.
+  // |acc * m0| < 2^31 * 2^31 = 2^62: exact in int64 (eq. 12).
+  const __m256i prod_even = _mm256_mul_epi32(acc, m);
+  const __m256i prod_odd = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(m, 32));
+  const __m256i q_even = add_clamp_epi64(
+      round_shift_half_even_epi64(prod_even, _mm256_and_si256(s, mask32)), zp, lo, hi);
+  const __m256i q_odd = add_clamp_epi64(
+      round_shift_half_even_epi64(prod_odd, _mm256_srli_epi64(s, 32)), zp, lo, hi);
+  // Both in [0, 255]: interleave back to 8 int32 columns, then narrow.
+  const __m256i q = _mm256_or_si256(q_even, _mm256_slli_epi64(q_odd, 32));
+  const __m128i v = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  return _mm_packus_epi16(v, v);
+}
+
+// Stores the first `count` of 8 bytes.
+inline void store_u8x8(uint8_t* dst, __m128i v, size_t count) {
+  if (count == 8) {
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), v);
+  } else {
+    alignas(16) uint8_t tmp[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
+    std::memcpy(dst, tmp, count);
+  }
+}
+
 struct StoreU8 {
   const QGemmWeights& w;
   const QGemmOutput& out;
@@ -43,31 +74,11 @@ struct StoreU8 {
   size_t c_stride;
 
   void operator()(size_t row, size_t col, __m256i acc, size_t count) const {
-    const __m256i mask32 = _mm256_set1_epi64x(0xFFFFFFFF);
     const __m256i m = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.multiplier + col));
     const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w.shift + col));
     const __m256i zp = _mm256_set1_epi64x(out.zero_point);
     const __m256i lo = _mm256_set1_epi64x(out.min), hi = _mm256_set1_epi64x(out.max);
-    // Even columns sit in the low halves of the 64-bit lanes, odd ones in the high halves.
-    // |acc * m0| < 2^31 * 2^31 = 2^62: exact in int64 (eq. 12).
-    const __m256i prod_even = _mm256_mul_epi32(acc, m);
-    const __m256i prod_odd = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(m, 32));
-    const __m256i q_even = add_clamp_epi64(
-        round_shift_half_even_epi64(prod_even, _mm256_and_si256(s, mask32)), zp, lo, hi);
-    const __m256i q_odd = add_clamp_epi64(
-        round_shift_half_even_epi64(prod_odd, _mm256_srli_epi64(s, 32)), zp, lo, hi);
-    // Both in [0, 255]: interleave back to 8 int32 columns, then narrow.
-    const __m256i q = _mm256_or_si256(q_even, _mm256_slli_epi64(q_odd, 32));
-    __m128i v = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    v = _mm_packus_epi16(v, v);
-    uint8_t* dst = c + row * c_stride + col;
-    if (count == 8) {
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), v);
-    } else {
-      alignas(16) uint8_t tmp[16];
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), v);
-      std::memcpy(dst, tmp, count);
-    }
+    store_u8x8(c + row * c_stride + col, requantize_u8x8(acc, m, s, zp, lo, hi), count);
   }
 };
 
