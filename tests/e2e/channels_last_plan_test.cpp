@@ -168,5 +168,51 @@ TEST(ChannelsLastPlan, AValueWithAFloatReaderStaysNchw) {
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(same_bytes(a[i], b[i])) << i;
 }
 
+// x [N,32,24,24] -> 1x1 conv + relu -> depthwise 3x3 + ReLU6 -> 1x1 conv: a mobilenet block
+// whose depthwise conv runs channels-last and is large enough to be split over threads.
+Graph make_depthwise_block() {
+  Rng rng(6);
+  Graph g;
+  g.name = "depthwise_block";
+  g.inputs.push_back({"x", DType::kF32, {-1, 32, 24, 24}, {"N", "", "", ""}});
+  g.outputs.push_back({"y", DType::kF32, {-1, 8, 24, 24}, {"N", "", "", ""}});
+  g.initializers["w1"] = random_normal({32, 32, 1, 1}, rng, 0.2f);
+  g.initializers["wd"] = random_normal({32, 1, 3, 3}, rng, 0.4f);
+  g.initializers["bd"] = random_normal({32}, rng, 0.1f);
+  g.initializers["w2"] = random_normal({8, 32, 1, 1}, rng, 0.2f);
+  g.initializers["lo"] = Tensor::from<float>({}, std::vector<float>{0.0f});
+  g.initializers["hi"] = Tensor::from<float>({}, std::vector<float>{6.0f});
+  auto dw_attrs = conv_attrs(3, 1, 1);
+  dw_attrs["group"] = int64_t{32};
+  g.nodes = {
+      make_node("expand", "Conv", {"x", "w1"}, {"c1"}, conv_attrs(1, 0, 1)),
+      make_node("relu", "Relu", {"c1"}, {"r1"}),
+      make_node("dwconv", "Conv", {"r1", "wd", "bd"}, {"cd"}, dw_attrs),
+      make_node("relu6", "Clip", {"cd", "lo", "hi"}, {"rd"}),
+      make_node("project", "Conv", {"rd", "w2"}, {"y"}, conv_attrs(1, 0, 1)),
+  };
+  return g;
+}
+
+TEST(ChannelsLastPlan, DepthwiseRowsSplitOverThreadsGiveTheSameBytes) {
+  const Graph fp32 = make_depthwise_block();
+  Rng rng(11);
+  Calibrator calib(fp32, QuantizeConfig::preset_named("recommended"));
+  calib.observe(random_normal({4, 32, 24, 24}, rng, 1.0f));
+  const Graph q = calib.convert().graph;
+  const Session nhwc(q), nchw(q, SessionOptions{.channels_last = false});
+  ASSERT_EQ(nhwc.node_precision().at("dwconv"), "int8");
+  EXPECT_EQ(nhwc.channels_last_values(), (std::vector<std::string>{"r1_q", "rd_q"}));
+  const Tensor x = random_normal({2, 32, 24, 24}, rng, 1.0f);
+  const int threads = num_threads();
+  set_num_threads(1);
+  const Tensor one = nhwc.run(x), reference = nchw.run(x);
+  set_num_threads(3);  // 24 output rows in 12 tasks per image
+  const Tensor three = nhwc.run(x);
+  set_num_threads(threads);
+  EXPECT_TRUE(same_bytes(one, reference));
+  EXPECT_TRUE(same_bytes(three, reference));
+}
+
 }  // namespace
 }  // namespace octet

@@ -75,13 +75,9 @@ inline __mmask16 first_lanes16(size_t count) {
 
 struct StoreU8x16 {
   const QGemmWeights& w;
+  const QGemmOutput& out;
   uint8_t* c;
   size_t c_stride;
-  OutputClamp16 clamp;
-
-  StoreU8x16(const QGemmWeights& weights, const QGemmOutput& out, uint8_t* c_out, size_t stride)
-      : w(weights), c(c_out), c_stride(stride),
-        clamp(make_output_clamp16(out.zero_point, out.min, out.max)) {}
 
   using Columns = Requant16;
   Columns columns(size_t col) const {
@@ -95,7 +91,7 @@ struct StoreU8x16 {
 
   void operator()(size_t row, size_t col, __m512i acc, size_t count, const Columns& k) const {
     _mm_mask_storeu_epi8(c + row * c_stride + col, first_lanes16(count),
-                         requantize_u8x16(acc, k, clamp));
+                         requantize_u8x16(acc, k, make_output_clamp16(out.zero_point, out.min, out.max)));
   }
 };
 

@@ -3,13 +3,18 @@
 // im2col and a one-row GEMM per group; channels-last images go through the channels-last
 // kernel (kernels/dwconv_kernels.h), all of a pixel's channels at once. The float exit (no Q)
 // dequantizes the accumulator (eq. 17) and stays with the generic Conv op.
+#include <algorithm>
+#include <vector>
+
 #include "kernels/dwconv_kernels.h"
 #include "kernels/ref/ref_kernels.h"
 #include "octet/error.h"
+#include "octet/runtime.h"
 #include "runtime/channels_last.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
 #include "runtime/fused/window2d.h"
+#include "runtime/thread_pool.h"
 
 namespace octet::runtime {
 
@@ -22,6 +27,9 @@ bool is_depthwise_conv(const FusedPattern& pattern, const Graph& g) {
 }
 
 namespace {
+
+// Below this many multiply-adds a depthwise conv runs on one thread.
+constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
 class QLinearDepthwiseConvOp final : public Op {
  public:
@@ -68,11 +76,7 @@ class QLinearDepthwiseConvOp final : public Op {
                                         p_.zero_point_y, p_.out_min, p_.out_max};
     const kernels::Window2d win = window2d_of(geo);
     if (channels_last_) {
-      std::vector<int32_t> scratch(kernels::dwconv_nhwc_scratch_elems(
-          static_cast<size_t>(kernel_[0] * kernel_[1]), static_cast<size_t>(channels_)));
-      kernels::dwconv_nhwc_kernel()(static_cast<size_t>(shape[0]), static_cast<size_t>(channels_),
-                                    win, x.data<uint8_t>(), weights_tap_major_.data(),
-                                    y.data<uint8_t>(), params, scratch.data());
+      run_channels_last(shape[0], win, x.data<uint8_t>(), y.data<uint8_t>(), params);
     } else {
       for (int64_t b = 0; b < shape[0]; ++b)
         kernels::qu8_qc8w_dwconv_minmax_fxp__ref(
@@ -84,6 +88,33 @@ class QLinearDepthwiseConvOp final : public Op {
   }
 
  private:
+  // Each image's output rows split into tasks over the thread pool: a task is the kernel on a
+  // window of fewer output rows (its first row's pad_top shifted), so every output byte is
+  // computed as it would be in one call, on any thread count.
+  void run_channels_last(int64_t images, const kernels::Window2d& win, const uint8_t* x,
+                         uint8_t* y, const kernels::QDwConvParams& params) const {
+    const auto channels = static_cast<size_t>(channels_);
+    const size_t scratch_elems = kernels::dwconv_nhwc_scratch_elems(
+        static_cast<size_t>(kernel_[0] * kernel_[1]), channels);
+    const auto threads = static_cast<int64_t>(num_threads());
+    const int64_t macs = images * win.out_h * win.out_w * channels_ * kernel_[0] * kernel_[1];
+    const int64_t tasks_per_image =
+        threads <= 1 || macs < kMinParallelMacs ? 1 : std::min(win.out_h, 4 * threads);
+    const int64_t rows_per_task = (win.out_h + tasks_per_image - 1) / tasks_per_image;
+    const int64_t in_image = win.in_h * win.in_w * channels_, out_row = win.out_w * channels_;
+    parallel_for(static_cast<size_t>(images * tasks_per_image), [&](size_t task) {
+      const int64_t n = static_cast<int64_t>(task) / tasks_per_image;
+      const int64_t row0 = static_cast<int64_t>(task) % tasks_per_image * rows_per_task;
+      if (row0 >= win.out_h) return;
+      kernels::Window2d part = win;
+      part.out_h = std::min(rows_per_task, win.out_h - row0);
+      part.pad_top = win.pad_top - row0 * win.stride_h;
+      std::vector<int32_t> scratch(scratch_elems);
+      kernels::dwconv_nhwc_kernel()(1, channels, part, x + n * in_image, weights_tap_major_.data(),
+                                    y + (n * win.out_h + row0) * out_row, params, scratch.data());
+    });
+  }
+
   Node conv_;
   WindowAttrs window_;
   int64_t channels_ = 0;
