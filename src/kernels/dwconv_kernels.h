@@ -8,7 +8,7 @@
 namespace octet::kernels {
 
 using DwConvNhwcFn = void (*)(size_t images, size_t channels, const Window2d& window,
-                              const uint8_t* x, const int8_t* w, uint8_t* y,
+                              const uint8_t* x, const DwConvWeights& w, uint8_t* y,
                               const QDwConvParams& params, int32_t* scratch) noexcept;
 
 // The kernel of one (supported) level; AVX-VNNI gets the AVX2 one.

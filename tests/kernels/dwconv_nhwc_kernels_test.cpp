@@ -2,8 +2,9 @@
 // qu8_qc8w_dwconv_minmax_fxp__ref: the same images and filters, stored [H, W, C] and [taps, C],
 // must give the same bytes (transposed) at every level the CPU runs, over channel counts around
 // the 16-lane step, 3x3 and 5x5 windows with padding, strides and dilations, a window larger
-// than the SIMD kernel's 64-tap list, input zero points 0, 128 and 255, per-channel multipliers
-// and clamps.
+// than the SIMD kernels' 64-tap list, input zero points 0, 128 and 255, weights of -128, biases
+// up to 1e5, per-channel multipliers from below 2^-32 to above 1, and both full and narrowed
+// clamps.
 #include <gtest/gtest.h>
 
 #include <vector>
@@ -61,15 +62,24 @@ TEST(DwConvNhwcKernels, EveryLevelMatchesThePlanarReference) {
           const size_t out_pixels = static_cast<size_t>(win.out_h * win.out_w);
           std::vector<uint8_t> x(images * channels * in_pixels);
           for (uint8_t& v : x) v = static_cast<uint8_t>(rng.below(256));
+          // Channel c % 4 == 3 has the extreme weights -128 everywhere; the multipliers run
+          // from {0, 62} (below 2^-32) through typical ones to shifts of 1-2.
           std::vector<int8_t> w(channels * taps);
-          for (int8_t& v : w) v = static_cast<int8_t>(static_cast<int>(rng.below(256)) - 128);
+          for (size_t i = 0; i < w.size(); ++i)
+            w[i] = i / taps % 4 == 3 ? int8_t{-128}
+                                     : static_cast<int8_t>(static_cast<int>(rng.below(256)) - 128);
           std::vector<int32_t> bias(channels);
           std::vector<Requant> requant(channels);
+          const double multipliers[] = {1e-12, 3e-4, 2e-3, 0.6, 1.7};
           for (size_t c = 0; c < channels; ++c) {
-            bias[c] = static_cast<int32_t>(rng.below(20001)) - 10000;
-            requant[c] = requant_from_multiplier(rng.uniform(1e-4f, 4e-3f), "test");
+            bias[c] = static_cast<int32_t>(rng.below(200001)) - 100000;
+            requant[c] = requant_from_multiplier(multipliers[(c + zero_point_in) % 5] *
+                                                     (1.0 + rng.uniform(0.0f, 0.1f)),
+                                                 "test");
           }
-          const QDwConvParams params{bias.data(), requant.data(), zero_point_in, 120, 5, 250};
+          const bool full_range = zero_point_in != 128;
+          const QDwConvParams params{bias.data(), requant.data(), zero_point_in, 120,
+                                     full_range ? 0 : 5, full_range ? 255 : 250};
 
           std::vector<uint8_t> planar(images * channels * out_pixels);
           for (size_t n = 0; n < images; ++n)
@@ -78,9 +88,11 @@ TEST(DwConvNhwcKernels, EveryLevelMatchesThePlanarReference) {
                                             params);
           const std::vector<uint8_t> want = swap_inner(planar, images, channels, out_pixels);
           std::vector<uint8_t> got(want.size() + 1, 0xA5);
-          std::vector<int32_t> scratch(dwconv_nhwc_scratch_elems(taps, channels));
+          const std::vector<int8_t> w_tap_major = swap_inner(w, 1, channels, taps);
+          std::vector<int32_t> w_wide(w.size()), scratch(channels);
+          widen_dwconv_weights(w.size(), w_tap_major.data(), w_wide.data());
           kernel(images, channels, win, swap_inner(x, images, channels, in_pixels).data(),
-                 swap_inner(w, 1, channels, taps).data(), got.data(), params, scratch.data());
+                 {w_tap_major.data(), w_wide.data()}, got.data(), params, scratch.data());
           EXPECT_EQ(got.back(), 0xA5) << "wrote past the output";
           got.pop_back();
           ASSERT_EQ(got, want) << "level " << runtime::isa_name(isa) << ", input " << s.in_h

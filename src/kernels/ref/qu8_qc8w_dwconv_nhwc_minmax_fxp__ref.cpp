@@ -7,8 +7,10 @@
 namespace octet::kernels {
 
 void qu8_qc8w_dwconv_nhwc_minmax_fxp__ref(size_t images, size_t channels, const Window2d& win,
-                                          const uint8_t* x, const int8_t* w, uint8_t* y,
-                                          const QDwConvParams& params, int32_t* scratch) noexcept {
+                                          const uint8_t* x, const DwConvWeights& weights,
+                                          uint8_t* y, const QDwConvParams& params,
+                                          int32_t* scratch) noexcept {
+  const int8_t* w = weights.w;
   const auto c_n = static_cast<int64_t>(channels);
   int32_t* acc = scratch;  // [C]
   for (size_t n = 0; n < images; ++n) {
@@ -38,6 +40,10 @@ void qu8_qc8w_dwconv_nhwc_minmax_fxp__ref(size_t images, size_t channels, const 
       }
     }
   }
+}
+
+void widen_dwconv_weights(size_t n, const int8_t* w, int32_t* w_wide) noexcept {
+  for (size_t i = 0; i < n; ++i) w_wide[i] = static_cast<uint16_t>(static_cast<int16_t>(w[i]));
 }
 
 }  // namespace octet::kernels

@@ -179,15 +179,20 @@ void qu8_qc8w_dwconv_minmax_fxp__ref(size_t channels, const Window2d& window, co
                                      const int8_t* w, uint8_t* y,
                                      const QDwConvParams& params) noexcept;
 
-// The same over channels-last images: x uint8 [images, in_h, in_w, channels]; w int8
-// [kernel_h * kernel_w, channels] (tap-major); y uint8 [images, out_h, out_w, channels].
-// scratch: dwconv_nhwc_scratch_elems(taps, channels) int32 values the kernel may overwrite.
+// The depthwise weights for channels-last images, tap-major: w[t * C + c], and the same widened
+// once for the SIMD kernels (eq. 28a): w_wide[t * C + c] is an int32 lane whose low int16 half
+// is the weight and whose high half is 0 (widen_dwconv_weights).
+struct DwConvWeights {
+  const int8_t* w = nullptr;
+  const int32_t* w_wide = nullptr;
+};
+void widen_dwconv_weights(size_t n, const int8_t* w, int32_t* w_wide) noexcept;
+
+// The same over channels-last images: x uint8 [images, in_h, in_w, channels]; weights
+// [kernel_h * kernel_w, channels]; y uint8 [images, out_h, out_w, channels]. scratch: `channels`
+// int32 values the kernel may overwrite.
 void qu8_qc8w_dwconv_nhwc_minmax_fxp__ref(size_t images, size_t channels, const Window2d& window,
-                                          const uint8_t* x, const int8_t* w, uint8_t* y,
+                                          const uint8_t* x, const DwConvWeights& w, uint8_t* y,
                                           const QDwConvParams& params, int32_t* scratch) noexcept;
-// Scratch for any level: the widened weights [taps, channels] and one pixel's sums [channels].
-inline size_t dwconv_nhwc_scratch_elems(size_t taps, size_t channels) {
-  return (taps + 1) * channels;
-}
 
 }  // namespace octet::kernels

@@ -51,11 +51,11 @@ void qu8_maxpool__avx2(size_t planes, const Window2d& window, const uint8_t* x,
 // qu8_qc8w_dwconv_nhwc_minmax_fxp__ref.
 void qu8_qc8w_dwconv_nhwc_minmax_fxp__avx2(size_t images, size_t channels,
                                            const Window2d& window, const uint8_t* x,
-                                           const int8_t* w, uint8_t* y,
+                                           const DwConvWeights& w, uint8_t* y,
                                            const QDwConvParams& params, int32_t* scratch) noexcept;
 void qu8_qc8w_dwconv_nhwc_minmax_fxp__avx512vnni(size_t images, size_t channels,
                                                  const Window2d& window, const uint8_t* x,
-                                                 const int8_t* w, uint8_t* y,
+                                                 const DwConvWeights& w, uint8_t* y,
                                                  const QDwConvParams& params,
                                                  int32_t* scratch) noexcept;
 // Quantized max pool over channels-last images, bit-exact with qu8_maxpool_nhwc__ref.

@@ -31,6 +31,14 @@ namespace {
 // Below this many multiply-adds a depthwise conv runs on one thread.
 constexpr int64_t kMinParallelMacs = int64_t{1} << 18;
 
+// This thread's `channels` int32 of kernel scratch, grown on demand and kept, so a task does
+// not allocate (a task must not throw).
+int32_t* thread_sums(size_t channels) {
+  thread_local std::vector<int32_t> sums;
+  if (sums.size() < channels) sums.resize(channels);
+  return sums.data();
+}
+
 class QLinearDepthwiseConvOp final : public Op {
  public:
   QLinearDepthwiseConvOp(const FusedPattern& pattern, const Graph& g)
@@ -45,6 +53,9 @@ class QLinearDepthwiseConvOp final : public Op {
     for (int64_t c = 0; c < channels_; ++c)
       for (int64_t t = 0; t < taps; ++t)
         weights_tap_major_[static_cast<size_t>(t * channels_ + c)] = w.data<int8_t>()[c * taps + t];
+    weights_wide_.resize(weights_tap_major_.size());
+    kernels::widen_dwconv_weights(weights_tap_major_.size(), weights_tap_major_.data(),
+                                  weights_wide_.data());
     // The accumulation bound |bias| + 255 * sum |w| < 2^31 is the GEMM's: check it the same
     // way (zero point 0: this kernel subtracts z_in from each tap, the bias stays as it is).
     std::vector<int32_t> bias_checked(static_cast<size_t>(channels_));
@@ -94,8 +105,7 @@ class QLinearDepthwiseConvOp final : public Op {
   void run_channels_last(int64_t images, const kernels::Window2d& win, const uint8_t* x,
                          uint8_t* y, const kernels::QDwConvParams& params) const {
     const auto channels = static_cast<size_t>(channels_);
-    const size_t scratch_elems = kernels::dwconv_nhwc_scratch_elems(
-        static_cast<size_t>(kernel_[0] * kernel_[1]), channels);
+    const kernels::DwConvWeights weights{weights_tap_major_.data(), weights_wide_.data()};
     const auto threads = static_cast<int64_t>(num_threads());
     const int64_t macs = images * win.out_h * win.out_w * channels_ * kernel_[0] * kernel_[1];
     const int64_t tasks_per_image =
@@ -109,9 +119,9 @@ class QLinearDepthwiseConvOp final : public Op {
       kernels::Window2d part = win;
       part.out_h = std::min(rows_per_task, win.out_h - row0);
       part.pad_top = win.pad_top - row0 * win.stride_h;
-      std::vector<int32_t> scratch(scratch_elems);
-      kernels::dwconv_nhwc_kernel()(1, channels, part, x + n * in_image, weights_tap_major_.data(),
-                                    y + (n * win.out_h + row0) * out_row, params, scratch.data());
+      kernels::dwconv_nhwc_kernel()(1, channels, part, x + n * in_image, weights,
+                                    y + (n * win.out_h + row0) * out_row, params,
+                                    thread_sums(channels));
     });
   }
 
@@ -122,6 +132,7 @@ class QLinearDepthwiseConvOp final : public Op {
   QdqLayerParams p_;
   Tensor weights_;  // int8 [C, 1, kh, kw]
   std::vector<int8_t> weights_tap_major_;  // [kh * kw, C], for channels-last images
+  std::vector<int32_t> weights_wide_;      // the same widened (widen_dwconv_weights)
   bool channels_last_ = false;             // input and output [N, H, W, C] (set_layout)
 };
 
