@@ -205,20 +205,18 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
     for (size_t i = 0; i < step.outputs.size(); ++i) {
       if (step.outputs[i] < 0) continue;
       values[step.outputs[i]] = std::move(outs[i]);
-      if (hook) {
-        const int slot = step.outputs[i];
-        if (s.channels_last[static_cast<size_t>(slot)])
-          (*hook)(s.slot_names[slot], s.visible(slot, values[slot]));
-        else
-          (*hook)(s.slot_names[slot], values[slot]);
-      }
+      if (hook) (*hook)(s.slot_names[step.outputs[i]], s.visible(step.outputs[i], values[step.outputs[i]]));
     }
   }
 
   std::vector<Tensor> result;
   if (fetch.empty()) {
-    for (const auto& out : s.graph.outputs)
-      result.push_back(*s.value(values, s.slot_of.at(out.name)));
+    for (const auto& out : s.graph.outputs) {
+      const int slot = s.slot_of.at(out.name);
+      if (s.value(values, slot)->empty())
+        fail("graph '{}': output '{}' was not computed", s.graph.name, out.name);
+      result.push_back(*s.value(values, slot));
+    }
   } else {
     for (const auto& name : fetch) {
       auto it = s.slot_of.find(name);

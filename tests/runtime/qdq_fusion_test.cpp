@@ -5,7 +5,9 @@
 // reader), so the same Q then quantizes the float op's result.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -218,6 +220,78 @@ TEST(QdqFusion, DepthwiseConvWithRelu6) {
   g.nodes.push_back(make_node("relu6", "Clip", {"h", "lo", "hi"}, {"r"}));
   quantized_output(g, "r", 0.02f, 10);
   expect_fused_matches_float(g, "dw", "w_dq", {{"x", random_input({2, c, 9, 8}, rng, -4, 6)}});
+}
+
+// x -> Q -> one DequantizeLinear "x_dq" read by two 1x1 Convs, each -> Q -> DQ -> outputs
+// "out_a", "out_b": a residual block's branch point.
+Graph two_convs_sharing_a_dequantize() {
+  Rng rng(12);
+  Graph g;
+  quantized_input(g, "x", {1, 4, 3, 3}, 0.05f, 120);
+  for (const char* branch : {"a", "b"}) {
+    const std::string p = branch;
+    Tensor w(DType::kI8, {2, 4, 1, 1});
+    for (int8_t& v : w.values<int8_t>()) v = static_cast<int8_t>(int(rng.below(255)) - 127);
+    g.initializers["w" + p] = w;
+    g.initializers["sw" + p] = Tensor::from<float>({}, std::vector<float>{0.01f});
+    g.nodes.push_back(make_node("", "DequantizeLinear", {"w" + p, "sw" + p}, {"wd" + p}));
+    g.nodes.push_back(make_node("conv_" + p, "Conv", {"x_dq", "wd" + p}, {"c" + p},
+                                {{"kernel_shape", std::vector<int64_t>{1, 1}}}));
+    add_qdq(g, "QuantizeLinear", "c" + p, "c" + p, "c" + p + "_q", 0.02f, 128);
+    add_qdq(g, "DequantizeLinear", "c" + p, "c" + p + "_q", "out_" + p, 0.02f, 128);
+    g.outputs.push_back({"out_" + p, DType::kF32, {}, {}});
+  }
+  return g;
+}
+
+std::string dequantize_node_name(const Graph& g, const std::string& output) {
+  for (const Node& n : g.nodes)
+    if (n.outputs[0] == output) return n.name;
+  return "";
+}
+
+TEST(QdqFusion, ADequantizeReadOnlyByFusedOpsDoesNotRun) {
+  Graph g = two_convs_sharing_a_dequantize();
+  Rng rng(13);
+  const Tensor x = random_input({1, 4, 3, 3}, rng, -3, 3);
+  const Session s(g);
+  EXPECT_EQ(s.node_precision().at("conv_a"), "int8");
+  EXPECT_EQ(s.node_precision().at("conv_b"), "int8");
+  std::vector<std::string> seen;
+  const ValueHook hook = [&](const std::string& name, const Tensor&) { seen.push_back(name); };
+  const auto outs = s.run({{"x", x}}, {}, &hook);
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), "x_dq"), 0) << "the shared DQ ran";
+  EXPECT_EQ(s.node_precision().at(dequantize_node_name(s.graph(), "x_dq")), "int8");
+  // The same graph with the float value kept alive by a graph output: the DQ runs, and the
+  // fused Convs' outputs do not change.
+  Graph kept = g;
+  kept.outputs.push_back({"x_dq", DType::kF32, {}, {}});
+  const Session s_kept(kept);
+  EXPECT_EQ(s_kept.node_precision().at("conv_a"), "int8");
+  const auto outs_kept = s_kept.run({{"x", x}});
+  ASSERT_EQ(outs_kept.size(), 3u);
+  for (size_t i = 0; i < 2; ++i)
+    EXPECT_EQ(std::memcmp(outs[i].raw(), outs_kept[i].raw(), outs[i].nbytes()), 0) << i;
+  // x_dq = DQ(Q(x)): within half a step (0.05 / 2) of x, which lies inside the grid's range.
+  ASSERT_EQ(outs_kept[2].dtype(), DType::kF32);
+  ASSERT_EQ(outs_kept[2].numel(), x.numel()) << "x_dq was not computed";
+  for (int64_t i = 0; i < x.numel(); ++i)
+    EXPECT_NEAR(outs_kept[2].data<float>()[i], x.data<float>()[i], 0.0251f) << i;
+}
+
+TEST(QdqFusion, ADequantizeWithAFloatReaderStillRuns) {
+  Graph g = two_convs_sharing_a_dequantize();
+  g.nodes.push_back(make_node("sig", "Sigmoid", {"x_dq"}, {"sig"}));
+  g.outputs.push_back({"sig", DType::kF32, {}, {}});
+  const Session s(g);
+  EXPECT_EQ(s.node_precision().at("conv_a"), "int8");
+  EXPECT_EQ(s.node_precision().at(dequantize_node_name(s.graph(), "x_dq")), "fp32");
+  Rng rng(14);
+  const Tensor x = random_input({1, 4, 3, 3}, rng, -3, 3);
+  const Tensor sig = s.run({{"x", x}}, {"sig"}).at(0);
+  const Tensor dq = s.run({{"x", x}}, {"x_dq"}).at(0);
+  for (int64_t i = 0; i < sig.numel(); ++i)
+    EXPECT_FLOAT_EQ(sig.data<float>()[i], 1.0f / (1.0f + std::exp(-dq.data<float>()[i])));
 }
 
 }  // namespace
