@@ -32,9 +32,9 @@ void transpose_blocked(const T* src, int64_t rows, int64_t cols, T* dst) {
         c8 = c0 + (c1 - c0) / 8 * 8;
         for (int64_t r = r0; r < r8; r += 8)
           for (int64_t c = c0; c < c8; c += 8)
-            transpose_8x8_u8(reinterpret_cast<const uint8_t*>(src + r * cols + c),
-                             static_cast<size_t>(cols), reinterpret_cast<uint8_t*>(dst + c * rows + r),
-                             static_cast<size_t>(rows));
+            transpose_8x8_u8(
+                reinterpret_cast<const uint8_t*>(src + r * cols + c), static_cast<size_t>(cols),
+                reinterpret_cast<uint8_t*>(dst + c * rows + r), static_cast<size_t>(rows));
       }
       for (int64_t r = r0; r < r1; ++r)
         for (int64_t c = (r < r8 ? c8 : c0); c < c1; ++c) dst[c * rows + r] = src[r * cols + c];

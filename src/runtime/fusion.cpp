@@ -220,7 +220,8 @@ void absorb_shared_dequantize(const GraphIndex& ix, std::vector<FusedPattern>& p
     for (size_t n : patterns[p].nodes) pattern_of[n] = p;
   const auto reads_in_place = [&](size_t pattern, size_t dq) {
     const FusedPattern& p = patterns[pattern];
-    return p.dq_x == dq || std::find(p.dq_inputs.begin(), p.dq_inputs.end(), dq) != p.dq_inputs.end();
+    return p.dq_x == dq ||
+           std::find(p.dq_inputs.begin(), p.dq_inputs.end(), dq) != p.dq_inputs.end();
   };
   for (size_t p = 0; p < patterns.size(); ++p) {
     std::vector<size_t> dqs = patterns[p].dq_inputs;

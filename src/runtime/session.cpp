@@ -1,11 +1,10 @@
 // Session: plans a graph once (values numbered, one Op per node or per fused pattern) and runs
 // the plan. Runs share nothing mutable, so one Session serves many threads.
-#include "octet/runtime.h"
-
 #include <algorithm>
 #include <unordered_map>
 
 #include "octet/error.h"
+#include "octet/runtime.h"
 #include "runtime/channels_last.h"
 #include "runtime/fusion.h"
 #include "runtime/op.h"
@@ -70,16 +69,19 @@ struct Session::Impl {
     for (bool changed = true; changed;) {
       changed = false;
       const auto drop = [&](int slot) {
-        if (slot >= 0 && cl[static_cast<size_t>(slot)]) cl[static_cast<size_t>(slot)] = false, changed = true;
+        if (slot >= 0 && cl[static_cast<size_t>(slot)])
+          cl[static_cast<size_t>(slot)] = false, changed = true;
       };
       for (size_t j = 0; j < steps.size(); ++j) {
         const Step& step = steps[j];
         for (size_t i = 0; i < step.inputs.size(); ++i)
           if (!input_ok(j, i)) drop(step.inputs[i]);
         if (!support[j].same) continue;
-        bool all = !step.outputs.empty() && step.outputs[0] >= 0 && cl[static_cast<size_t>(step.outputs[0])];
+        bool all = !step.outputs.empty() && step.outputs[0] >= 0 &&
+                   cl[static_cast<size_t>(step.outputs[0])];
         for (size_t i = 0; i < step.inputs.size(); ++i)
-          if (input_ok(j, i)) all = all && step.inputs[i] >= 0 && cl[static_cast<size_t>(step.inputs[i])];
+          if (input_ok(j, i))
+            all = all && step.inputs[i] >= 0 && cl[static_cast<size_t>(step.inputs[i])];
         if (all) continue;
         for (size_t i = 0; i < step.inputs.size(); ++i)
           if (input_ok(j, i)) drop(step.inputs[i]);
@@ -89,8 +91,8 @@ struct Session::Impl {
     for (auto& step : steps) {
       std::vector<bool> inputs;
       for (int slot : step.inputs) inputs.push_back(slot >= 0 && cl[static_cast<size_t>(slot)]);
-      const bool output = !step.outputs.empty() && step.outputs[0] >= 0 &&
-                          cl[static_cast<size_t>(step.outputs[0])];
+      const bool output =
+          !step.outputs.empty() && step.outputs[0] >= 0 && cl[static_cast<size_t>(step.outputs[0])];
       step.op->set_layout(inputs, output);
     }
   }
@@ -205,7 +207,8 @@ std::vector<Tensor> Session::run(const std::map<std::string, Tensor>& feeds,
     for (size_t i = 0; i < step.outputs.size(); ++i) {
       if (step.outputs[i] < 0) continue;
       values[step.outputs[i]] = std::move(outs[i]);
-      if (hook) (*hook)(s.slot_names[step.outputs[i]], s.visible(step.outputs[i], values[step.outputs[i]]));
+      if (hook)
+        (*hook)(s.slot_names[step.outputs[i]], s.visible(step.outputs[i], values[step.outputs[i]]));
     }
   }
 

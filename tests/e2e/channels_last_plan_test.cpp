@@ -137,7 +137,8 @@ TEST(ChannelsLastPlan, ResidualNetKeepsActivationsChannelsLastAndComputesTheSame
       EXPECT_TRUE(same_bytes(a.at(name), t)) << name << " (batch " << batch << ")";
     }
     for (const std::string& name : cl)
-      EXPECT_TRUE(same_bytes(nhwc.run({{"x", x}}, {name}).at(0), nchw.run({{"x", x}}, {name}).at(0)))
+      EXPECT_TRUE(
+          same_bytes(nhwc.run({{"x", x}}, {name}).at(0), nchw.run({{"x", x}}, {name}).at(0)))
           << "fetched " << name;
   }
 }

@@ -39,8 +39,7 @@ TEST(ChannelsLastPoolKernels, MaxPoolEveryLevelMatchesThePlanarReference) {
   };
   const Case cases[] = {
       {20, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1},  // resnet18's pool, smaller
-      {7, 9, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0},
-      {9, 11, 3, 2, 2, 3, 2, 2, 2, 1, 2, 2},
+      {7, 9, 2, 2, 2, 2, 1, 1, 0, 0, 0, 0},   {9, 11, 3, 2, 2, 3, 2, 2, 2, 1, 2, 2},
       {3, 5, 2, 2, 1, 1, 1, 1, 3, 3, 3, 3},  // windows entirely in the padding
       {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0},
   };
@@ -65,9 +64,9 @@ TEST(ChannelsLastPoolKernels, MaxPoolEveryLevelMatchesThePlanarReference) {
         kernel(images, channels, w, to_nhwc(x, images, channels, in_pixels).data(), got.data());
         EXPECT_EQ(got.back(), 0xA5) << "wrote past the output";
         got.pop_back();
-        ASSERT_EQ(got, want) << "level " << runtime::isa_name(isa) << ", input " << s.in_h
-                             << "x" << s.in_w << ", kernel " << s.k_h << "x" << s.k_w << ", "
-                             << channels << " channels";
+        ASSERT_EQ(got, want) << "level " << runtime::isa_name(isa) << ", input " << s.in_h << "x"
+                             << s.in_w << ", kernel " << s.k_h << "x" << s.k_w << ", " << channels
+                             << " channels";
         ++checked;
       }
     }

@@ -44,11 +44,11 @@ std::vector<T> swap_inner(const std::vector<T>& v, size_t outer, size_t a, size_
 TEST(DwConvNhwcKernels, EveryLevelMatchesThePlanarReference) {
   Rng rng(28);
   const Case cases[] = {
-      {9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},   // mobilenet's stride-1 3x3
+      {9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1},    // mobilenet's stride-1 3x3
       {10, 11, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1},  // mobilenet's stride-2 3x3 (pads at the end)
       {7, 8, 5, 5, 1, 2, 2, 1, 3, 2, 3, 2},
-      {3, 4, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3},   // windows with no input tap
-      {12, 12, 9, 9, 1, 1, 1, 1, 4, 4, 4, 4}, // 81 taps: past the SIMD kernel's tap list
+      {3, 4, 3, 3, 1, 1, 1, 1, 3, 3, 3, 3},    // windows with no input tap
+      {12, 12, 9, 9, 1, 1, 1, 1, 4, 4, 4, 4},  // 81 taps: past the SIMD kernel's tap list
   };
   size_t checked = 0;
   for (runtime::Isa isa : runtime::supported_isas()) {
@@ -73,13 +73,12 @@ TEST(DwConvNhwcKernels, EveryLevelMatchesThePlanarReference) {
           const double multipliers[] = {1e-12, 3e-4, 2e-3, 0.6, 1.7};
           for (size_t c = 0; c < channels; ++c) {
             bias[c] = static_cast<int32_t>(rng.below(200001)) - 100000;
-            requant[c] = requant_from_multiplier(multipliers[(c + zero_point_in) % 5] *
-                                                     (1.0 + rng.uniform(0.0f, 0.1f)),
-                                                 "test");
+            requant[c] = requant_from_multiplier(
+                multipliers[(c + zero_point_in) % 5] * (1.0 + rng.uniform(0.0f, 0.1f)), "test");
           }
           const bool full_range = zero_point_in != 128;
-          const QDwConvParams params{bias.data(), requant.data(), zero_point_in, 120,
-                                     full_range ? 0 : 5, full_range ? 255 : 250};
+          const QDwConvParams params{bias.data(), requant.data(),     zero_point_in,
+                                     120,         full_range ? 0 : 5, full_range ? 255 : 250};
 
           std::vector<uint8_t> planar(images * channels * out_pixels);
           for (size_t n = 0; n < images; ++n)
@@ -95,9 +94,9 @@ TEST(DwConvNhwcKernels, EveryLevelMatchesThePlanarReference) {
                  {w_tap_major.data(), w_wide.data()}, got.data(), params, scratch.data());
           EXPECT_EQ(got.back(), 0xA5) << "wrote past the output";
           got.pop_back();
-          ASSERT_EQ(got, want) << "level " << runtime::isa_name(isa) << ", input " << s.in_h
-                               << "x" << s.in_w << ", kernel " << s.k_h << "x" << s.k_w << ", "
-                               << channels << " channels, z_in " << zero_point_in;
+          ASSERT_EQ(got, want) << "level " << runtime::isa_name(isa) << ", input " << s.in_h << "x"
+                               << s.in_w << ", kernel " << s.k_h << "x" << s.k_w << ", " << channels
+                               << " channels, z_in " << zero_point_in;
           ++checked;
         }
       }

@@ -94,8 +94,8 @@ void qu8_maxpool__ref(size_t planes, const Window2d& window, const uint8_t* x,
 
 // qu8_maxpool__ref over channels-last images: x uint8 [images, in_h, in_w, channels] ->
 // y uint8 [images, out_h, out_w, channels], the same windows per channel.
-void qu8_maxpool_nhwc__ref(size_t images, size_t channels, const Window2d& window,
-                           const uint8_t* x, uint8_t* y) noexcept;
+void qu8_maxpool_nhwc__ref(size_t images, size_t channels, const Window2d& window, const uint8_t* x,
+                           uint8_t* y) noexcept;
 
 // Parameters of the quantized average pools (eq. 25-26).
 struct QAvgPoolParams {

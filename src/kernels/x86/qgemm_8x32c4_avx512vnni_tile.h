@@ -44,9 +44,9 @@ inline void copy_rows_padded(size_t rows, size_t k, size_t k_quads, const uint8_
 // the 8c4 blocks w_block, w_block + block_stride, ... (2 * NV of them, all packed: the packing
 // pads the block count to even).
 template <int MR, int NV>
-inline void tile_accumulate_avx512vnni(size_t k_quads, const uint8_t* a8, size_t a8_stride, const int8_t* w_block,
-                                       size_t block_stride, const int32_t* bias,
-                                       __m512i (&acc)[MR][NV]) {
+inline void tile_accumulate_avx512vnni(size_t k_quads, const uint8_t* a8, size_t a8_stride,
+                                       const int8_t* w_block, size_t block_stride,
+                                       const int32_t* bias, __m512i (&acc)[MR][NV]) {
 #pragma GCC unroll 2
   for (int v = 0; v < NV; ++v) {
     const __m512i bias_v = _mm512_loadu_si512(bias + 16 * v);

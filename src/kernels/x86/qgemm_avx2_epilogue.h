@@ -48,8 +48,8 @@ inline __m128i requantize_u8x8(__m256i acc, __m256i m, __m256i s, __m256i zp, __
   const __m256i prod_odd = _mm256_mul_epi32(_mm256_srli_epi64(acc, 32), _mm256_srli_epi64(m, 32));
   const __m256i q_even = add_clamp_epi64(
       round_shift_half_even_epi64(prod_even, _mm256_and_si256(s, mask32)), zp, lo, hi);
-  const __m256i q_odd = add_clamp_epi64(
-      round_shift_half_even_epi64(prod_odd, _mm256_srli_epi64(s, 32)), zp, lo, hi);
+  const __m256i q_odd =
+      add_clamp_epi64(round_shift_half_even_epi64(prod_odd, _mm256_srli_epi64(s, 32)), zp, lo, hi);
   // Both in [0, 255]: interleave back to 8 int32 columns, then narrow.
   const __m256i q = _mm256_or_si256(q_even, _mm256_slli_epi64(q_odd, 32));
   const __m128i v = _mm_packus_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));

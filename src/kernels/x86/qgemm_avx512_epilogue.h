@@ -36,7 +36,10 @@ struct Requant16 {
 // From the multipliers m0 (in [0, 2^31)) and shifts as int64 lanes.
 inline Requant16 make_requant16(__m512i m_lo, __m512i m_hi, __m512i s_lo, __m512i s_hi) {
   const __m512i one = _mm512_set1_epi64(1);
-  return {m_lo, m_hi, s_lo, s_hi,
+  return {m_lo,
+          m_hi,
+          s_lo,
+          s_hi,
           _mm512_sub_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_lo, one)), one),
           _mm512_sub_epi64(_mm512_sllv_epi64(one, _mm512_sub_epi64(s_hi, one)), one)};
 }
@@ -61,8 +64,10 @@ inline __m128i requantize_u8x16(__m512i acc, const Requant16& k, const OutputCla
   // Saturating to int32 before clamping to [min - zp, max - zp] (both within int32) then
   // adding zp is the reference's clamp(q + zp, min, max): saturation keeps the order and is
   // the identity on int32.
-  const __m256i q_lo = _mm512_cvtsepi64_epi32(round_shift_half_even_epi64x8(p_lo, k.s_lo, k.half_lo));
-  const __m256i q_hi = _mm512_cvtsepi64_epi32(round_shift_half_even_epi64x8(p_hi, k.s_hi, k.half_hi));
+  const __m256i q_lo =
+      _mm512_cvtsepi64_epi32(round_shift_half_even_epi64x8(p_lo, k.s_lo, k.half_lo));
+  const __m256i q_hi =
+      _mm512_cvtsepi64_epi32(round_shift_half_even_epi64x8(p_hi, k.s_hi, k.half_hi));
   __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(q_lo), q_hi, 1);
   q = _mm512_min_epi32(_mm512_max_epi32(q, out.lo), out.hi);
   return _mm512_cvtepi32_epi8(_mm512_add_epi32(q, out.zero_point));  // in [0, 255]
@@ -90,8 +95,9 @@ struct StoreU8x16 {
   }
 
   void operator()(size_t row, size_t col, __m512i acc, size_t count, const Columns& k) const {
-    _mm_mask_storeu_epi8(c + row * c_stride + col, first_lanes16(count),
-                         requantize_u8x16(acc, k, make_output_clamp16(out.zero_point, out.min, out.max)));
+    _mm_mask_storeu_epi8(
+        c + row * c_stride + col, first_lanes16(count),
+        requantize_u8x16(acc, k, make_output_clamp16(out.zero_point, out.min, out.max)));
   }
 };
 

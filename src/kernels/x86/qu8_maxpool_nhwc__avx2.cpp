@@ -35,8 +35,10 @@ void qu8_maxpool_nhwc__avx2(size_t images, size_t channels, const Window2d& win,
             int64_t i = 0;
             for (; i + 32 <= c; i += 32) {
               auto* dst = reinterpret_cast<__m256i*>(y + i);
-              _mm256_storeu_si256(dst, _mm256_max_epu8(_mm256_loadu_si256(dst),
-                                                       _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tap + i))));
+              _mm256_storeu_si256(
+                  dst,
+                  _mm256_max_epu8(_mm256_loadu_si256(dst),
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(tap + i))));
             }
             for (; i < c; ++i)
               if (tap[i] > y[i]) y[i] = tap[i];

@@ -76,9 +76,9 @@ void qu8_qc8w_dwconv_nhwc_minmax_fxp__avx512vnni(size_t images, size_t channels,
             const __m512i wv = _mm512_maskz_loadu_epi32(lanes, weights.w_wide + rows[t] + c);
             acc = _mm512_dpwssd_epi32(acc, _mm512_sub_epi32(xv, zero_point_in), wv);
           }
-          _mm_mask_storeu_epi8(y + c, lanes,
-                               requantize_u8x16(acc, load_requant16(params.requant + c, count),
-                                                clamp));
+          _mm_mask_storeu_epi8(
+              y + c, lanes,
+              requantize_u8x16(acc, load_requant16(params.requant + c, count), clamp));
         }
       }
     }

@@ -11,7 +11,8 @@ void qu8_qc8w_gemm_8x32c4_minmax_fxp__avx512vnni(size_t m, size_t n_begin, size_
                                                  const QGemmWeights& w, uint8_t* c,
                                                  size_t c_stride, const QGemmOutput& out,
                                                  uint16_t* scratch) noexcept {
-  gemm_driver_avx512vnni(m, n_begin, n_end, a, a_stride, w, scratch, StoreU8x16{w, out, c, c_stride});
+  gemm_driver_avx512vnni(m, n_begin, n_end, a, a_stride, w, scratch,
+                         StoreU8x16{w, out, c, c_stride});
 }
 
 }  // namespace octet::kernels

@@ -49,9 +49,8 @@ void qu8_maxpool__avx2(size_t planes, const Window2d& window, const uint8_t* x,
                        uint8_t* y) noexcept;
 // Quantized depthwise conv over channels-last images (eq. 28), bit-exact with
 // qu8_qc8w_dwconv_nhwc_minmax_fxp__ref.
-void qu8_qc8w_dwconv_nhwc_minmax_fxp__avx2(size_t images, size_t channels,
-                                           const Window2d& window, const uint8_t* x,
-                                           const DwConvWeights& w, uint8_t* y,
+void qu8_qc8w_dwconv_nhwc_minmax_fxp__avx2(size_t images, size_t channels, const Window2d& window,
+                                           const uint8_t* x, const DwConvWeights& w, uint8_t* y,
                                            const QDwConvParams& params, int32_t* scratch) noexcept;
 void qu8_qc8w_dwconv_nhwc_minmax_fxp__avx512vnni(size_t images, size_t channels,
                                                  const Window2d& window, const uint8_t* x,

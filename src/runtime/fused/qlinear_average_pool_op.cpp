@@ -70,9 +70,9 @@ class QLinearAveragePoolOp final : public Op {
       params.requant = r.data();
       if (channels_last_) {
         std::vector<int32_t> sums(static_cast<size_t>(channels));
-        kernels::qu8_gavgpool_nhwc_minmax_fxp__ref(static_cast<size_t>(x.dim(0)), static_cast<size_t>(n),
-                                                   static_cast<size_t>(channels), x.data<uint8_t>(),
-                                                   y.data<uint8_t>(), params, sums.data());
+        kernels::qu8_gavgpool_nhwc_minmax_fxp__ref(
+            static_cast<size_t>(x.dim(0)), static_cast<size_t>(n), static_cast<size_t>(channels),
+            x.data<uint8_t>(), y.data<uint8_t>(), params, sums.data());
       } else {
         kernels::qu8_gavgpool_minmax_fxp__ref(planes, static_cast<size_t>(n), x.data<uint8_t>(),
                                               y.data<uint8_t>(), params);
@@ -95,7 +95,7 @@ class QLinearAveragePoolOp final : public Op {
   float scale_in_ = 1.0f, scale_out_ = 1.0f;
   kernels::QAvgPoolParams params_;
   std::vector<Requant> requant_;  // [taps]: the multiplier of each divisor 1..taps
-  bool channels_last_ = false;     // global pool over a channels-last input (set_layout)
+  bool channels_last_ = false;    // global pool over a channels-last input (set_layout)
 };
 
 }  // namespace

@@ -1,6 +1,3 @@
-
-
-
 // The fused integer Conv: per image and group, the uint8 input is transposed to channels-last
 // [pixels, C] (unless it is stored so already, runtime/channels_last.h), unrolled into one row
 // per output pixel (im2row: for each kernel tap, C contiguous bytes, or the input zero point,
@@ -13,12 +10,12 @@
 #include <memory>
 #include <vector>
 
-#include "runtime/channels_last.h"
-#include "runtime/qgemm.h"
 #include "octet/error.h"
+#include "runtime/channels_last.h"
 #include "runtime/fused/fused_ops.h"
 #include "runtime/fused/qdq_layer.h"
 #include "runtime/ops/conv_geometry.h"
+#include "runtime/qgemm.h"
 
 namespace octet::runtime {
 
@@ -100,7 +97,8 @@ void im2row_channels_last(const uint8_t* x_hwc, int64_t channels, const ConvGeom
               std::memcpy(dst + c * static_cast<size_t>(lo), row + (iw0 + lo) * channels,
                           c * static_cast<size_t>(hi - lo));
               if (hi < kw_n)
-                std::memset(dst + c * static_cast<size_t>(hi), pad, c * static_cast<size_t>(kw_n - hi));
+                std::memset(dst + c * static_cast<size_t>(hi), pad,
+                            c * static_cast<size_t>(kw_n - hi));
               dst += c * static_cast<size_t>(kw_n);
               continue;
             }
@@ -141,7 +139,8 @@ class QLinearConvOp final : public Op {
     for (int64_t o = 0; o < out_channels_; ++o)
       for (int64_t c = 0; c < cg; ++c)
         for (int64_t t = 0; t < taps; ++t)
-          w_tap_major[static_cast<size_t>(o * row_k_ + t * cg + c)] = w.data<int8_t>()[o * k_ + c * taps + t];
+          w_tap_major[static_cast<size_t>(o * row_k_ + t * cg + c)] =
+              w.data<int8_t>()[o * k_ + c * taps + t];
     for (int64_t gi = 0; gi < group_; ++gi) {
       const auto first = static_cast<size_t>(gi * og);
       packed_.emplace_back(static_cast<size_t>(og), static_cast<size_t>(row_k_),
@@ -157,7 +156,8 @@ class QLinearConvOp final : public Op {
     const bool plain = group_ == 1;
     return {{plain}, plain && !p_.float_out, false};
   }
-  void set_layout(const std::vector<bool>& inputs_channels_last, bool output_channels_last) override {
+  void set_layout(const std::vector<bool>& inputs_channels_last,
+                  bool output_channels_last) override {
     in_channels_last_ = !inputs_channels_last.empty() && inputs_channels_last[0];
     out_channels_last_ = output_channels_last;
   }
@@ -184,8 +184,9 @@ class QLinearConvOp final : public Op {
         in_channels_last_ ? 0 : static_cast<size_t>(cg * in_pixels));
     const auto rows = std::make_unique_for_overwrite<uint8_t[]>(
         pointwise ? 0 : static_cast<size_t>(row_k_ * pixels));  // [P, row K]
-    Tensor y = Tensor::uninitialized(p_.float_out ? DType::kF32 : DType::kU8,
-                                     out_channels_last_ ? channels_last_shape(out_shape) : out_shape);
+    Tensor y =
+        Tensor::uninitialized(p_.float_out ? DType::kF32 : DType::kU8,
+                              out_channels_last_ ? channels_last_shape(out_shape) : out_shape);
     const auto tile_u8 = std::make_unique_for_overwrite<uint8_t[]>(
         p_.float_out || out_channels_last_ ? 0 : static_cast<size_t>(pixels * og));
     const auto tile_f32 = std::make_unique_for_overwrite<float[]>(

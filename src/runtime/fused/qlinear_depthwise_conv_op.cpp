@@ -73,7 +73,8 @@ class QLinearDepthwiseConvOp final : public Op {
 
   void run(std::span<const Tensor* const> inputs, std::span<Tensor> outputs) const override {
     const Tensor& x = *inputs[0];
-    const Shape shape = channels_last_ && x.rank() == 4 ? channels_first_shape(x.shape()) : x.shape();
+    const Shape shape =
+        channels_last_ && x.rank() == 4 ? channels_first_shape(x.shape()) : x.shape();
     if (x.dtype() != DType::kU8 || x.rank() != 4 || shape[1] != channels_)
       fail("{}: quantized input is {} {}, expected uint8 [N,{},H,W]", p_.name,
            dtype_name(x.dtype()), shape_str(shape), channels_);
@@ -91,9 +92,8 @@ class QLinearDepthwiseConvOp final : public Op {
     } else {
       for (int64_t b = 0; b < shape[0]; ++b)
         kernels::qu8_qc8w_dwconv_minmax_fxp__ref(
-            static_cast<size_t>(channels_), win,
-            x.data<uint8_t>() + b * channels_ * geo.in_numel(), weights_.data<int8_t>(),
-            y.data<uint8_t>() + b * channels_ * geo.out_numel(), params);
+            static_cast<size_t>(channels_), win, x.data<uint8_t>() + b * channels_ * geo.in_numel(),
+            weights_.data<int8_t>(), y.data<uint8_t>() + b * channels_ * geo.out_numel(), params);
     }
     outputs[0] = std::move(y);
   }
@@ -102,8 +102,8 @@ class QLinearDepthwiseConvOp final : public Op {
   // Each image's output rows split into tasks over the thread pool: a task is the kernel on a
   // window of fewer output rows (its first row's pad_top shifted), so every output byte is
   // computed as it would be in one call, on any thread count.
-  void run_channels_last(int64_t images, const kernels::Window2d& win, const uint8_t* x,
-                         uint8_t* y, const kernels::QDwConvParams& params) const {
+  void run_channels_last(int64_t images, const kernels::Window2d& win, const uint8_t* x, uint8_t* y,
+                         const kernels::QDwConvParams& params) const {
     const auto channels = static_cast<size_t>(channels_);
     const kernels::DwConvWeights weights{weights_tap_major_.data(), weights_wide_.data()};
     const auto threads = static_cast<int64_t>(num_threads());

@@ -27,8 +27,8 @@ class QLinearMaxPoolOp final : public Op {
       fail("{}: quantized input is {} {}, expected uint8 [N,C,H,W]", pool_.describe(),
            dtype_name(x.dtype()), shape_str(x.shape()));
     const Shape shape = channels_last_ ? channels_first_shape(x.shape()) : x.shape();
-    const ConvGeometry geo =
-        resolve_geometry(pool_, window_, Shape(shape.begin() + 2, shape.end()), window_.kernel_shape);
+    const ConvGeometry geo = resolve_geometry(pool_, window_, Shape(shape.begin() + 2, shape.end()),
+                                              window_.kernel_shape);
     const Shape out_shape = windowed_output_shape(shape[0], shape[1], geo);
     // The kernels write every element.
     Tensor y = Tensor::uninitialized(DType::kU8,
