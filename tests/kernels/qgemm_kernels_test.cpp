@@ -109,8 +109,9 @@ void reference(const Problem& p, std::vector<uint8_t>& c_u8, std::vector<float>&
                          {bias.data(), p.acc_scale.data()});
 }
 
-// Runs one level's kernels over columns [n_begin, N) and compares with the reference.
-void check_level(const Problem& p, runtime::Isa isa, size_t n_begin = 0) {
+// Runs one level's kernels over columns [n_begin, N) and compares with the reference. A's rows
+// are read `a_pad` bytes apart beyond K (filled with 0xEE, which must not be read).
+void check_level(const Problem& p, runtime::Isa isa, size_t n_begin = 0, size_t a_pad = 0) {
   const runtime::PackedQGemm u8(p.n, p.k, p.w.data(), p.bias_q.data(), p.zero_point_a,
                                 p.requant.data(), nullptr, "test");
   const runtime::PackedQGemm f32(p.n, p.k, p.w.data(), p.bias_q.data(), p.zero_point_a, nullptr,
@@ -124,9 +125,13 @@ void check_level(const Problem& p, runtime::Isa isa, size_t n_begin = 0) {
   const size_t c_stride = p.n + 1;
   std::vector<uint8_t> got_u8(p.m * c_stride, 0xA5);
   std::vector<float> got_f32(p.m * c_stride, -7.0f);
-  kernels.gemm_u8(p.m, n_begin, p.n, p.a.data(), p.k, u8.weights(), got_u8.data(), c_stride, p.out,
-                  scratch.data());
-  kernels.gemm_f32(p.m, n_begin, p.n, p.a.data(), p.k, f32.weights(), got_f32.data(), c_stride,
+  const size_t a_stride = p.k + a_pad;
+  std::vector<uint8_t> a(p.m * a_stride, 0xEE);
+  for (size_t i = 0; i < p.m; ++i)
+    std::copy(p.a.begin() + i * p.k, p.a.begin() + (i + 1) * p.k, a.begin() + i * a_stride);
+  kernels.gemm_u8(p.m, n_begin, p.n, a.data(), a_stride, u8.weights(), got_u8.data(), c_stride,
+                  p.out, scratch.data());
+  kernels.gemm_f32(p.m, n_begin, p.n, a.data(), a_stride, f32.weights(), got_f32.data(), c_stride,
                    scratch.data());
   for (size_t i = 0; i < p.m; ++i) {
     for (size_t j = 0; j < c_stride; ++j) {
@@ -162,6 +167,23 @@ TEST(QGemmKernels, EveryLevelMatchesReferenceOnEdgeShapes) {
           if (HasFatalFailure()) return;
         }
   }
+}
+
+// A's rows further apart than K (a conv reading an image in place), with K a multiple of 4 (the
+// VNNI kernels then read A in place) and not.
+TEST(QGemmKernels, EveryLevelReadsRowsWiderThanK) {
+  Rng rng(7);
+  size_t count = 0;
+  for (runtime::Isa isa : runtime::supported_isas())
+    for (size_t m : {1, 8, 9, 17})
+      for (size_t k : {3, 16, 33, 64})
+        for (size_t a_pad : {1, 4, 13}) {
+          const QGemmOutput out{static_cast<int32_t>(count % 3) * 100, 0, 255};
+          check_level(make_problem(m, 40, k, static_cast<int32_t>(count++ % 256), out,
+                                   Fill::kRandom, rng),
+                      isa, 0, a_pad);
+          if (HasFatalFailure()) return;
+        }
 }
 
 // The same shapes with activations in [0, 127] (the AVX2 vpmaddubsw path), and with a 128 in
