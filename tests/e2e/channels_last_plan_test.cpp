@@ -2,7 +2,8 @@
 // uint8 activations [N, H, W, C] from the first Conv to the global pool, and computes exactly
 // what the all-NCHW plan computes: the same outputs, the same values (in ONNX's layout) seen by
 // a hook and by fetch, for batch 1 and 3. Where a uint8 value has a reader that needs ONNX's
-// layout (here a float op), that value stays NCHW.
+// layout (here a float op), that value stays NCHW. The same holds for a depthwise block split
+// over threads and for 1-D convs ([N, L, C]).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -213,6 +214,45 @@ TEST(ChannelsLastPlan, DepthwiseRowsSplitOverThreadsGiveTheSameBytes) {
   set_num_threads(threads);
   EXPECT_TRUE(same_bytes(one, reference));
   EXPECT_TRUE(same_bytes(three, reference));
+}
+
+// x [N,4,40] -> Conv1d k3 + relu -> Conv1d k5 stride 2 + relu -> Add(., Conv1d 1x1 stride 2)
+// -> Conv1d 1x1: 1-D convs keep [N, L, C] channels-last too.
+TEST(ChannelsLastPlan, OneDimensionalConvsComputeTheSame) {
+  Rng rng(7);
+  Graph g;
+  g.name = "conv1d_net";
+  g.inputs.push_back({"x", DType::kF32, {-1, 4, 40}, {"N", "", ""}});
+  g.outputs.push_back({"y", DType::kF32, {-1, 3, 20}, {"N", "", ""}});
+  g.initializers["w1"] = random_normal({8, 4, 3}, rng, 0.3f);
+  g.initializers["w2"] = random_normal({8, 8, 5}, rng, 0.2f);
+  g.initializers["ws"] = random_normal({8, 8, 1}, rng, 0.3f);
+  g.initializers["wh"] = random_normal({3, 8, 1}, rng, 0.3f);
+  const auto attrs = [](int64_t k, int64_t pad, int64_t stride) {
+    return std::map<std::string, Attribute>{{"kernel_shape", std::vector<int64_t>{k}},
+                                            {"pads", std::vector<int64_t>{pad, pad}},
+                                            {"strides", std::vector<int64_t>{stride}}};
+  };
+  g.nodes = {
+      make_node("conv1", "Conv", {"x", "w1"}, {"c1"}, attrs(3, 1, 1)),
+      make_node("relu1", "Relu", {"c1"}, {"r1"}),
+      make_node("conv2", "Conv", {"r1", "w2"}, {"c2"}, attrs(5, 2, 2)),
+      make_node("relu2", "Relu", {"c2"}, {"r2"}),
+      make_node("shortcut", "Conv", {"r1", "ws"}, {"cs"}, attrs(1, 0, 2)),
+      make_node("add", "Add", {"r2", "cs"}, {"s"}),
+      make_node("head", "Conv", {"s", "wh"}, {"y"}, attrs(1, 0, 1)),
+  };
+  Calibrator calib(g, QuantizeConfig::preset_named("recommended"));
+  calib.observe(random_normal({6, 4, 40}, rng, 1.0f));
+  const Graph q = calib.convert().graph;
+  const Session nhwc(q), nchw(q, SessionOptions{.channels_last = false});
+  ASSERT_EQ(nhwc.node_precision().at("conv2"), "int8");
+  EXPECT_EQ(nhwc.channels_last_values().size(), 4u)
+      << ::testing::PrintToString(nhwc.channels_last_values());
+  const Tensor x = random_normal({3, 4, 40}, rng, 1.0f);
+  EXPECT_TRUE(same_bytes(nhwc.run(x), nchw.run(x)));
+  const auto a = hooked_values(nhwc, x), b = hooked_values(nchw, x);
+  for (const auto& [name, t] : b) EXPECT_TRUE(same_bytes(a.at(name), t)) << name;
 }
 
 }  // namespace
