@@ -33,9 +33,8 @@ void qu8_vadd_minmax_fxp__avx512vnni(size_t n, const uint8_t* a, const uint8_t* 
   const __m512i mb = _mm512_set1_epi64(params.multiplier_b);
   const __m512i shift = _mm512_set1_epi64(params.shift);
   const __m512i half_minus_one = _mm512_set1_epi64((int64_t{1} << (params.shift - 1)) - 1);
-  const __m512i lo_bound = _mm512_set1_epi32(params.out_min - params.zero_point_out);
-  const __m512i hi_bound = _mm512_set1_epi32(params.out_max - params.zero_point_out);
-  const __m512i zp = _mm512_set1_epi32(params.zero_point_out);
+  const OutputClamp16 clamp =
+      make_output_clamp16(params.zero_point_out, params.out_min, params.out_max);
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512i da = _mm512_sub_epi32(
@@ -52,7 +51,8 @@ void qu8_vadd_minmax_fxp__avx512vnni(size_t n, const uint8_t* a, const uint8_t* 
     const __m256i q_hi = _mm512_cvtsepi64_epi32(
         round_shift_half_even_epi64x8(_mm512_add_epi64(pa_hi, pb_hi), shift, half_minus_one));
     __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(q_lo), q_hi, 1);
-    q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, lo_bound), hi_bound), zp);
+    q = _mm512_add_epi32(_mm512_min_epi32(_mm512_max_epi32(q, clamp.lo), clamp.hi),
+                         clamp.zero_point);
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y + i), _mm512_cvtepi32_epi8(q));
   }
   if (i < n) qu8_vadd_minmax_fxp__ref(n - i, a + i, b + i, y + i, params);
