@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -79,6 +80,27 @@ Tensor random_uniform(Shape shape, Rng& rng, float lo, float hi) {
   Tensor t(DType::kF32, std::move(shape));
   for (float& v : t.values<float>()) v = rng.uniform(lo, hi);
   return t;
+}
+
+Tensor random_normal(Shape shape, Rng& rng, float stddev) {
+  Tensor t(DType::kF32, std::move(shape));
+  for (float& v : t.values<float>()) {
+    // Box-Muller from two uniforms in (0, 1].
+    const float u1 = 1.0f - rng.uniform(), u2 = rng.uniform();
+    v = stddev * std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
+  }
+  return t;
+}
+
+Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
+               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs) {
+  Node n;
+  n.name = std::move(name);
+  n.op_type = std::move(op);
+  n.inputs = std::move(inputs);
+  n.outputs = std::move(outputs);
+  n.attrs = std::move(attrs);
+  return n;
 }
 
 Tensor run_node(const Node& node, const std::vector<Tensor>& inputs, int64_t opset) {

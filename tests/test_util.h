@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,11 @@ void put_u32_be(std::string& out, uint32_t v);
 
 // A float32 tensor of `shape`, values uniform in [lo, hi) from `rng`.
 Tensor random_uniform(Shape shape, Rng& rng, float lo = -1.0f, float hi = 1.0f);
+// A float32 tensor of `shape`, values normal with mean 0 and `stddev` (Box-Muller) from `rng`.
+Tensor random_normal(Shape shape, Rng& rng, float stddev);
+// A node of type `op` named `name`.
+Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
+               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {});
 // Runs `node` alone through the op registry (in a graph of opset `opset`) and returns its first
 // output; an empty (default-constructed) Tensor stands for an omitted optional input.
 Tensor run_node(const Node& node, const std::vector<Tensor>& inputs, int64_t opset = 13);

@@ -12,29 +12,13 @@
 #include "octet/quantize.h"
 #include "octet/random.h"
 #include "octet/runtime.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
 
-Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node n;
-  n.name = std::move(name);
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attrs = std::move(attrs);
-  return n;
-}
-
-Tensor random_normal(Shape shape, Rng& rng, float stddev) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) {
-    const float u1 = 1.0f - rng.uniform(), u2 = rng.uniform();
-    v = stddev * std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
-  }
-  return t;
-}
+using test::make_node;
+using test::random_normal;
 
 std::map<std::string, Attribute> conv_attrs(int64_t k, int64_t pad, int64_t stride) {
   return {{"kernel_shape", std::vector<int64_t>{k, k}},

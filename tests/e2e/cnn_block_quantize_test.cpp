@@ -19,26 +19,8 @@
 namespace octet {
 namespace {
 
-Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node n;
-  n.name = std::move(name);
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attrs = std::move(attrs);
-  return n;
-}
-
-Tensor random_normal(Shape shape, Rng& rng, float stddev) {
-  Tensor t(DType::kF32, std::move(shape));
-  for (float& v : t.values<float>()) {
-    // Box-Muller from two uniforms in (0, 1].
-    const float u1 = 1.0f - rng.uniform(), u2 = rng.uniform();
-    v = stddev * std::sqrt(-2.0f * std::log(u1)) * std::cos(6.2831853f * u2);
-  }
-  return t;
-}
+using test::make_node;
+using test::random_normal;
 
 // x [N,3,12,12] -> conv1+relu -> conv2 -> Add(., conv1 out)+relu -> MaxPool 2x2 -> depthwise
 // 3x3 + ReLU6 | 1x1 conv -> Concat -> AveragePool 2x2 -> GlobalAveragePool -> Flatten -> Gemm.

@@ -14,20 +14,12 @@
 #include "octet/graph.h"
 #include "octet/random.h"
 #include "octet/runtime.h"
+#include "test_util.h"
 
 namespace octet {
 namespace {
 
-Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node n;
-  n.name = std::move(name);
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attrs = std::move(attrs);
-  return n;
-}
+using test::make_node;
 
 // Q (or DQ) `in` -> `out` with per-tensor uint8 parameters named after `base`.
 void add_qdq(Graph& g, const std::string& op, const std::string& base, const std::string& in,
