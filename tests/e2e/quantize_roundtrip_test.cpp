@@ -29,16 +29,7 @@ using test::read_bytes;
 
 namespace fs = std::filesystem;
 
-Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node n;
-  n.name = std::move(name);
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attrs = std::move(attrs);
-  return n;
-}
+using test::make_node;
 
 // A small MLP unlike the fixtures: input [N, 20], a Gemm with transB = 0 (weights [K, N], so the
 // per-channel axis is 1) and a bias, a Relu, then a Gemm with transB = 1 and no bias.

@@ -16,16 +16,7 @@ namespace {
 
 using test::random_uniform;
 
-Node make_node(std::string name, std::string op_type, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node node;
-  node.name = std::move(name);
-  node.op_type = std::move(op_type);
-  node.inputs = std::move(inputs);
-  node.outputs = std::move(outputs);
-  node.attrs = std::move(attrs);
-  return node;
-}
+using test::make_node;
 
 // Adds bn `name` over `channels` channels reading `in`, writing `out`, with random statistics.
 void add_bn(Graph& g, const std::string& name, const std::string& in, const std::string& out,

@@ -48,16 +48,7 @@ Tensor filled(Shape shape, std::initializer_list<T> values) {
   return Tensor::from<T>(std::move(shape), std::span<const T>(values.begin(), values.size()));
 }
 
-Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node n;
-  n.name = std::move(name);
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attrs = std::move(attrs);
-  return n;
-}
+using test::make_node;
 
 // The MNIST MLP shape: Flatten -> Gemm -> Relu -> Gemm, symbolic batch, preprocessing metadata.
 Graph make_mlp() {

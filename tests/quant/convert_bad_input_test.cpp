@@ -28,16 +28,7 @@ using test::random_uniform;
 
 namespace fs = std::filesystem;
 
-Node make_node(std::string name, std::string op, std::vector<std::string> inputs,
-               std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
-  Node n;
-  n.name = std::move(name);
-  n.op_type = std::move(op);
-  n.inputs = std::move(inputs);
-  n.outputs = std::move(outputs);
-  n.attrs = std::move(attrs);
-  return n;
-}
+using test::make_node;
 
 // x [N, 6] -> fc1 (Gemm, transB) -> relu1 -> fc2 (Gemm, transB) -> y [N, 3].
 Graph make_mlp() {
